@@ -1,0 +1,1 @@
+"""Eva: a bilingual (Korean/English) customer-service bot built on Rasa Open Source."""

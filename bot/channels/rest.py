@@ -1,0 +1,104 @@
+"""Rasa's REST channel with the checks a public endpoint needs.
+
+Same URL and JSON as stock (`POST /webhooks/rest/webhook` with sender, message
+and optional metadata), but a malformed request gets a JSON error in Korean and
+English instead of an HTML page, a crash or an empty reply list, and a request
+without a sender is refused instead of joining the shared "default" conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_SENDER_CHARS = 128
+
+ERRORS = {
+    "invalid_json": (
+        "요청 본문이 올바른 JSON이 아니에요.",
+        "The request body is not valid JSON.",
+    ),
+    "invalid_body": (
+        '요청 본문은 {"sender": "...", "message": "..."} 형태의 JSON 객체여야 해요.',
+        'The request body must be a JSON object like {"sender": "...", "message": "..."}.',
+    ),
+    "invalid_sender": (
+        f"sender는 1~{MAX_SENDER_CHARS}자의 문자열이어야 해요.",
+        f"sender must be a string of 1 to {MAX_SENDER_CHARS} characters.",
+    ),
+    "invalid_message": (
+        "message는 문자열이어야 해요.",
+        "message must be a string.",
+    ),
+    "body_too_large": (
+        f"요청이 너무 커요. {MAX_BODY_BYTES // 1024}KB 이하로 보내 주세요.",
+        f"The request is too large. Please keep it under {MAX_BODY_BYTES // 1024} KB.",
+    ),
+}
+
+
+def error_response(code: str, status: int = 400) -> HTTPResponse:
+    korean, english = ERRORS[code]
+    return response.json({"error": code, "message": {"ko": korean, "en": english}}, status=status)
+
+
+def checked_body(request: Request) -> dict[str, Any] | HTTPResponse:
+    """The request's JSON with a usable sender and a text message, or an error."""
+    if len(request.body or b"") > MAX_BODY_BYTES:
+        return error_response("body_too_large", status=413)
+    try:
+        body = request.json
+    except InvalidUsage:
+        return error_response("invalid_json")
+    if not isinstance(body, dict):
+        return error_response("invalid_body")
+    sender = body.get("sender")
+    if isinstance(sender, int) and not isinstance(sender, bool):
+        sender = str(sender)
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return error_response("invalid_sender")
+    message = body.get("message")
+    if message is None:
+        # Answered like an empty message: the shopper is asked to type something.
+        message = ""
+    if not isinstance(message, str):
+        return error_response("invalid_message")
+    metadata = body.get("metadata")
+    return {
+        **body,
+        "sender": sender,
+        "message": message,
+        "metadata": metadata if isinstance(metadata, dict) else None,
+    }
+
+
+class ShopRestInput(RestInput):
+    """`rest` channel: stock behaviour behind request validation."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint: Blueprint = super().blueprint(on_new_message)
+
+        @blueprint.middleware("request")
+        async def validate(request: Request) -> HTTPResponse | None:
+            if request.method != "POST":
+                return None
+            body = checked_body(request)
+            if isinstance(body, HTTPResponse):
+                return body
+            # The stock handler reads the checked body from here.
+            request.parsed_json = body  # type: ignore[assignment]
+            return None
+
+        return blueprint

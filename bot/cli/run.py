@@ -1,0 +1,69 @@
+"""`eva run`: start Redis, the action server and the Rasa server; Ctrl-C stops all."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from bot.stack import PROJECT_DIR, Stack, StackConfig
+
+DEFAULT_MODEL = PROJECT_DIR / "models" / "current.tar.gz"
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="eva run", description=__doc__)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--run-dir", type=Path, default=PROJECT_DIR / ".run")
+    args = parser.parse_args(argv)
+    if not args.model.exists():
+        print(f"No trained model at {args.model}. Run `make model` first.", file=sys.stderr)
+        return 2
+
+    config = StackConfig.from_environment(args.model, args.run_dir)
+    stack = Stack(config)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    print("Starting Redis, the action server and the Rasa server (about a minute)...")
+    try:
+        stack.start()
+        redis = stack.redis_settings.url if stack.redis_settings else "?"
+        print(
+            "\nEva is running:\n"
+            f"  Rasa server     {config.rasa_url}\n"
+            f"  REST channel    {config.rasa_url}/webhooks/rest/webhook\n"
+            f"  Action server   {config.action_url}\n"
+            f"  Redis           {redis}\n"
+            f"  Logs            {stack.log_dir}\n\n"
+            "Try:  curl -s "
+            f"{config.rasa_url}/webhooks/rest/webhook "
+            '-d \'{"sender":"me","message":"주문 취소하고 싶어요"}\'\n'
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while (failed := stack.failed_process()) is None:
+            time.sleep(1)
+        print(f"A process exited with {failed.returncode}; stopping. See {stack.log_dir}.")
+        return 1
+    except (KeyboardInterrupt, _Stop):
+        print("\nStopping...")
+        return 0
+    except RuntimeError as error:
+        print(f"Could not start: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

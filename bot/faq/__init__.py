@@ -1,0 +1,1 @@
+"""FAQ knowledge base: entries editors keep in `data/faq/*.yml`."""

@@ -1,0 +1,202 @@
+"""Starts and stops the whole bot: Redis, the action server and the Rasa server.
+
+`make run` uses it through `bot.cli.run`, and the end-to-end tests use it to run
+the same stack on free loopback ports, so what is tested is what ships.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.redis_server import EmbeddedRedis, RedisSettings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env_port(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass
+class StackConfig:
+    model: Path
+    run_dir: Path
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    redis_port: int = 6379
+    # An external Redis (REDIS_URL); None starts the embedded one.
+    redis_url: str | None = None
+    persistent_redis: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls, model: Path, run_dir: Path) -> StackConfig:
+        return cls(
+            model=model,
+            run_dir=run_dir,
+            host=os.environ.get("BIND_HOST", "127.0.0.1"),
+            rasa_port=_env_port("RASA_PORT", 5005),
+            action_port=_env_port("ACTION_PORT", 5055),
+            redis_port=_env_port("EMBEDDED_REDIS_PORT", 6379),
+            redis_url=os.environ.get("REDIS_URL") or None,
+        )
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://localhost:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://localhost:{self.action_port}"
+
+
+def _wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}; see {log}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout:.0f}s; see {log}")
+        time.sleep(0.25)
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Signal a child and everything it started (each child leads its own group)."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+class Stack:
+    """The running processes of one bot; stop() ends every one it started."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.log_dir = config.run_dir / "logs"
+        self.redis: EmbeddedRedis | None = None
+        self.redis_settings: RedisSettings | None = None
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def _environment(self) -> dict[str, str]:
+        assert self.redis_settings is not None
+        env = dict(os.environ)
+        env.update(self.redis_settings.environment())
+        env.update(
+            {
+                "ACTION_ENDPOINT_URL": f"{self.config.action_url}/webhook",
+                "PYTHONPATH": str(PROJECT_DIR),
+                # No network here: Rasa must not try to send telemetry.
+                "RASA_TELEMETRY_ENABLED": "false",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+            }
+        )
+        env.update(self.config.extra_env)
+        return env
+
+    def _spawn(self, name: str, command: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+        log = self.log_dir / f"{name}.log"
+        with log.open("ab") as log_file:
+            process = subprocess.Popen(
+                command,
+                cwd=PROJECT_DIR,
+                env=self._environment(),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.processes.append(process)
+        return process, log
+
+    def start(self, timeout: float = 180.0) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_redis()
+            actions, actions_log = self._spawn(
+                "actions",
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.config.action_port),
+                ],
+            )
+            rasa, rasa_log = self._spawn(
+                "rasa",
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa",
+                    "run",
+                    "--model",
+                    str(self.config.model),
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                    "--interface",
+                    self.config.host,
+                    "--port",
+                    str(self.config.rasa_port),
+                ],
+            )
+            _wait_for_http(f"{self.config.action_url}/health", actions, actions_log, timeout)
+            _wait_for_http(f"{self.config.rasa_url}/webhooks/rest/", rasa, rasa_log, timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_redis(self) -> None:
+        if self.config.redis_url:
+            self.redis_settings = RedisSettings.from_url(self.config.redis_url)
+            self.redis_settings.client().ping()
+            return
+        self.redis = EmbeddedRedis(
+            self.config.redis_port,
+            self.config.run_dir / "redis",
+            persistent=self.config.persistent_redis,
+        )
+        self.redis.start(self.log_dir / "redis.log")
+        assert self.redis.process is not None
+        self.processes.append(self.redis.process)
+        self.redis_settings = self.redis.settings
+
+    def failed_process(self) -> subprocess.Popen[bytes] | None:
+        return next((p for p in self.processes if p.poll() is not None), None)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop in reverse start order, so Redis outlives its clients."""
+        for process in reversed(self.processes):
+            _signal_group(process, signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
