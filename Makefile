@@ -13,7 +13,8 @@ export PYTHONHASHSEED := 0
 # Rasa 3.6 runs on Python 3.10 only: take python3.10 from PATH, else from pyenv.
 PYTHON310 := $(shell command -v python3.10 >/dev/null 2>&1 && PYENV_VERSION=$${PYENV_VERSION:-3.10.13} python3.10 -c 'import sys; assert sys.version_info[:2]==(3,10); print("python3.10")' 2>/dev/null || ls -d $(HOME)/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
 
-MODEL_INPUTS := config.yml domain.yml $(shell find data bot/nlu bot/faq -name '*.yml' -o -name '*.py' 2>/dev/null)
+# The demo orders (data/demo) are not training data.
+MODEL_INPUTS := config.yml domain.yml $(shell find data bot/nlu bot/faq -path data/demo -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
 .PHONY: help install model run test lint types validate pytest eval clean
 
@@ -49,8 +50,8 @@ run: $(MODEL)
 	$(PY) -m bot.cli.main run
 
 lint: install
-	$(VENV)/bin/ruff check bot actions tests
-	$(VENV)/bin/ruff format --check bot actions tests
+	$(VENV)/bin/ruff check bot actions shop tests
+	$(VENV)/bin/ruff format --check bot actions shop tests
 
 types: install
 	$(VENV)/bin/mypy

@@ -11,6 +11,9 @@ SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ko", "en")
 HANGUL_CHARS = "\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff"
 _HANGUL = re.compile(f"[{HANGUL_CHARS}]")
 _LATIN = re.compile(r"[A-Za-z]")
+# Links, e-mail addresses and upload references are Latin whatever the
+# shopper's language: "사진 여기요 https://imgur.com/a/x" is Korean.
+_NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|upload:\S+", re.IGNORECASE)
 
 
 def detect_language(text: str) -> Language | None:
@@ -19,8 +22,9 @@ def detect_language(text: str) -> Language | None:
     A Hangul syllable carries about as much as two Latin letters, so Hangul is
     weighted twice: "order 취소해주세요" is Korean, "I want a refund 환불" English.
     """
-    hangul = len(_HANGUL.findall(text))
-    latin = len(_LATIN.findall(text))
+    words = _NOT_LANGUAGE.sub(" ", text)
+    hangul = len(_HANGUL.findall(words))
+    latin = len(_LATIN.findall(words))
     if hangul == 0 and latin == 0:
         return None
     return "ko" if 2 * hangul >= latin else "en"

@@ -67,7 +67,7 @@ class StackConfig:
         return f"http://localhost:{self.action_port}"
 
 
-def _wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -166,8 +166,8 @@ class Stack:
                     str(self.config.rasa_port),
                 ],
             )
-            _wait_for_http(f"{self.config.action_url}/health", actions, actions_log, timeout)
-            _wait_for_http(f"{self.config.rasa_url}/webhooks/rest/", rasa, rasa_log, timeout)
+            wait_for_http(f"{self.config.action_url}/health", actions, actions_log, timeout)
+            wait_for_http(f"{self.config.rasa_url}/webhooks/rest/", rasa, rasa_log, timeout)
         except BaseException:
             self.stop()
             raise

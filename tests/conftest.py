@@ -6,9 +6,7 @@ the action server and the Rasa server, on free loopback ports.
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port
+from tests.http import post_json
 
 
 @pytest.fixture(scope="session")
@@ -40,15 +39,7 @@ class RunningBot:
         return self.stack.config.action_url
 
     def post(self, url: str, payload: Any, raw: bytes | None = None) -> tuple[int, Any]:
-        data = raw if raw is not None else json.dumps(payload).encode("utf-8")
-        request = urllib.request.Request(
-            url, data=data, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+        return post_json(url, payload, raw)
 
     def say(
         self, sender: str, message: Any, metadata: dict[str, Any] | None = None
@@ -63,16 +54,25 @@ class RunningBot:
         return replies
 
 
+# The shop's secret for signed customer tokens, as the widget's shop would set it.
+TOKEN_SECRET = "test-shop-secret"
+
+
 @pytest.fixture(scope="session")
 def bot(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    run_dir = tmp_path_factory.mktemp("stack")
     config = StackConfig(
         model=model_path,
-        run_dir=tmp_path_factory.mktemp("stack"),
+        run_dir=run_dir,
         rasa_port=free_port(),
         action_port=free_port(),
         redis_port=free_port(),
         redis_url=os.environ.get("REDIS_URL") or None,
         persistent_redis=False,
+        extra_env={
+            "ORDER_DB_PATH": str(run_dir / "orders.sqlite"),
+            "SHOP_CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
+        },
     )
     stack = Stack(config)
     stack.start()

@@ -1,5 +1,6 @@
 """Every intent, FAQ entry and response exists in Korean and English."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.content import (
 
 MIN_EXAMPLES_PER_INTENT = 40
 MIN_QUESTIONS_PER_FAQ = 8
+# The names other parts and tests rely on; `inform` carries the order form's answers.
 CONTRACT_INTENTS = [
     "greet",
     "goodbye",
@@ -31,16 +33,17 @@ CONTRACT_INTENTS = [
     "out_of_scope",
     "faq",
 ]
+INTENTS = [*CONTRACT_INTENTS, "inform"]
 
 
-def test_domain_has_exactly_the_contract_intents():
-    assert domain()["intents"] == CONTRACT_INTENTS
+def test_domain_has_the_contract_intents_and_no_others():
+    assert domain()["intents"] == INTENTS
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_every_intent_has_enough_examples_in_each_language(language):
     examples = examples_by_label(NLU_DIR / language)
-    for intent in CONTRACT_INTENTS:
+    for intent in INTENTS:
         if intent == "faq":
             continue
         count = len(examples.get(intent, []))
@@ -89,13 +92,16 @@ def test_buttons_come_in_the_same_number_and_payloads_name_real_intents():
         payload_sets = {tuple(b["payload"] for b in v.get("buttons", [])) for v in variations}
         assert len(payload_sets) == 1, f"{name}: ko and en buttons differ"
         for payload in next(iter(payload_sets)):
-            assert payload.startswith("/") and payload[1:] in intents, f"{name}: {payload}"
+            intent, _, entities = payload[1:].partition("{")
+            assert payload.startswith("/") and intent in intents, f"{name}: {payload}"
+            if entities:
+                assert json.loads("{" + entities), f"{name}: {payload}"
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_held_out_split_covers_every_intent_and_is_never_trained_on(language):
     held_out = examples_by_label(TEST_SPLIT_DIR / language)
-    for intent in CONTRACT_INTENTS:
+    for intent in INTENTS:
         if intent != "faq":
             assert len(held_out.get(intent, [])) >= 10, f"{intent} ({language})"
     assert sum(1 for label in held_out if label.startswith("faq/")) >= 30

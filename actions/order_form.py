@@ -1,0 +1,172 @@
+"""Validates the order form: which order, is it the shopper's, and (for disputes) why.
+
+The form asks only for what the task needs: the order number always; the e-mail or
+phone on the order unless a signed customer token already proves the order is the
+shopper's; a reason and evidence only for a dispute the order still allows. Nothing
+about an order is said before the identity check passes, and a number that does not
+exist gets the same answer as a wrong e-mail, so numbers cannot be probed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.order_context import (
+    MAX_IDENTITY_TRIES,
+    now,
+    order_store,
+    policies,
+    token_customer_id,
+)
+from shop.identity import contact_matches
+from shop.orders import DISPUTE_REASONS, Order, StoreUnavailable
+from shop.policies import dispute_decision
+
+ORDER_NUMBER = re.compile(r"(?<![0-9])[0-9]{8,20}(?![0-9])")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"\+?[0-9][0-9\s().\-]{6,}[0-9]")
+EVIDENCE = re.compile(r"(https?://\S+|upload:[A-Za-z0-9_\-]+)")
+# Reasons for which there is nothing to photograph.
+NO_EVIDENCE_REASONS = {"not_received", "delayed"}
+FORM_SLOTS = ("order_id", "contact", "dispute_reason", "dispute_evidence")
+
+Slots = dict[str, Any]
+
+
+def order_number_in(value: Any) -> str | None:
+    match = ORDER_NUMBER.search(str(value or ""))
+    return match.group(0) if match else None
+
+
+def verified_slots(order: Order, tracker: Tracker) -> Slots:
+    """Slots recording that this order is the shopper's, and whether it can be disputed."""
+    decision = dispute_decision(order, policies(), now())
+    return {"verified_order_id": order.order_id, "dispute_blocked": not decision.allowed}
+
+
+ORDER_ID_QUESTIONS = {
+    "status": "utter_order_id_for_status",
+    "cancel": "utter_order_id_for_cancel",
+    "dispute": "utter_order_id_for_dispute",
+}
+
+
+def ask_order_id(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Ask for the order number in words that say what it is for."""
+    task = tracker.get_slot("order_task") or "status"
+    dispatcher.utter_message(response=ORDER_ID_QUESTIONS.get(task, "utter_order_id_for_status"))
+
+
+class ActionAskOrderId(Action):
+    """The order form's question for `order_id` (Rasa calls action_ask_<slot>)."""
+
+    def name(self) -> str:
+        return "action_ask_order_id"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        ask_order_id(dispatcher, tracker)
+        return []
+
+
+class ValidateOrderForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_order_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.get_slot("order_problem"):
+            return []
+        order_id = tracker.get_slot("order_id")
+        if order_id is None:
+            return ["order_id"]
+        if tracker.get_slot("verified_order_id") != order_id:
+            return ["order_id", "contact"]
+        if tracker.get_slot("order_task") != "dispute" or tracker.get_slot("dispute_blocked"):
+            return ["order_id"]
+        slots = ["order_id", "dispute_reason"]
+        if tracker.get_slot("dispute_reason") not in NO_EVIDENCE_REASONS:
+            slots.append("dispute_evidence")
+        return slots
+
+    async def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        order_id = order_number_in(value)
+        if order_id is None:
+            dispatcher.utter_message(response="utter_invalid_order_id")
+            return {"order_id": None}
+        if order_id == tracker.get_slot("verified_order_id"):
+            return {"order_id": order_id}
+        customer_id = token_customer_id(tracker) or tracker.get_slot("verified_customer_id")
+        if customer_id is None:
+            # A new order: its e-mail or phone is asked for next.
+            return {"order_id": order_id, "contact": None}
+        try:
+            order = await order_store().find_order(order_id)
+        except StoreUnavailable:
+            return {"order_id": order_id, "order_problem": "store_unavailable"}
+        if order is None or order.customer_id != customer_id:
+            return {"order_id": order_id, "order_problem": "not_in_account"}
+        return {"order_id": order_id, "verified_customer_id": customer_id} | verified_slots(
+            order, tracker
+        )
+
+    async def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        given = str(value or "").strip()
+        if not (EMAIL.search(given) or PHONE.search(given)):
+            dispatcher.utter_message(response="utter_invalid_contact")
+            return {"contact": None}
+        order_id = tracker.get_slot("order_id")
+        try:
+            order = await order_store().find_order(order_id) if order_id else None
+        except StoreUnavailable:
+            return {"contact": None, "order_problem": "store_unavailable"}
+        if order is not None and contact_matches(order, given):
+            return {"contact": given, "identity_failures": 0.0} | verified_slots(order, tracker)
+        failures = float(tracker.get_slot("identity_failures") or 0) + 1
+        if failures >= MAX_IDENTITY_TRIES:
+            return {
+                "contact": None,
+                "identity_failures": failures,
+                "order_problem": "identity_failed",
+            }
+        dispatcher.utter_message(response="utter_identity_mismatch")
+        # Either the number or the contact was wrong: ask for both again.
+        return {"contact": None, "order_id": None, "identity_failures": failures}
+
+    async def validate_dispute_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        reason = str(value or "").strip()
+        if not reason:
+            return {"dispute_reason": None}
+        return {"dispute_reason": reason[:1000]}
+
+    async def validate_dispute_evidence(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        links = EVIDENCE.findall(str(value or ""))
+        if not links:
+            dispatcher.utter_message(response="utter_invalid_evidence")
+            return {"dispute_evidence": None}
+        return {"dispute_evidence": " ".join(links[:5])}
+
+
+def dispute_reason_code(reason: str | None) -> str:
+    """A reason from the buttons as is; the shopper's own words count as "other"."""
+    return reason if reason in DISPUTE_REASONS else "other"
