@@ -216,7 +216,16 @@ def test_forged_token_falls_back_to_the_contact_question(bot):
     assert "e-mail" in answer and "LP00628471935502" not in answer
 
 
-@pytest.mark.parametrize(("bad", "language"), [("123", "en"), ("주문번호 12-34", "ko")])
+@pytest.mark.parametrize(
+    ("bad", "language"),
+    [
+        ("123", "en"),
+        ("주문번호 12-34", "ko"),
+        # A date where the number should be: explained, not mistaken for one.
+        ("I ordered it on 3/11/2024", "en"),
+        ("24.11.3에 주문했어요", "ko"),
+    ],
+)
 def test_malformed_order_numbers_are_explained(bot, bad, language):
     who = sender()
     say(bot, who, "where is my order" if language == "en" else "주문 조회할래요")
