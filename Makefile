@@ -56,10 +56,8 @@ lint: install
 types: install
 	$(VENV)/bin/mypy
 
-# Errors fail here; warnings are judged by tests/test_data_validation.py, which knows
-# the responses that custom actions send.
 validate: install
-	$(PY) -m rasa data validate --config config.yml --domain domain.yml --data data
+	$(PY) -m bot.cli.main validate
 
 pytest: $(MODEL)
 	EVA_MODEL=$(MODEL) $(PY) -m pytest

@@ -1,21 +1,21 @@
-"""Every intent, FAQ entry and response exists in Korean and English."""
+"""Every intent, FAQ entry and response exists in Korean and English.
 
-import json
-from pathlib import Path
+The checks live in bot.content_checks, which `eva validate` runs for editors;
+these tests hold the real project to them.
+"""
 
 import pytest
 
-from bot.faq.store import load_faq
+from bot.content_checks.faq import FaqRules, check_faq_rules
+from bot.content_checks.findings import Finding, Term
+from bot.content_checks.messages import render
+from bot.content_checks.nlu import examples_by_intent, normalised
+from bot.content_checks.responses import check_responses
+from bot.content_checks.rules import check_example_counts
+from bot.content_checks.runner import Content, default_seeds_dir, read_project
 from bot.language import SUPPORTED_LANGUAGES
 from bot.stack import PROJECT_DIR
-from tests.content import (
-    FAQ_DIR,
-    NLU_DIR,
-    TEST_SPLIT_DIR,
-    domain,
-    examples_by_label,
-    normalised,
-)
+from tests.content import TEST_SPLIT_DIR
 
 MIN_EXAMPLES_PER_INTENT = 40
 MIN_QUESTIONS_PER_FAQ = 8
@@ -36,92 +36,97 @@ CONTRACT_INTENTS = [
 INTENTS = [*CONTRACT_INTENTS, "inform"]
 
 
-def test_domain_has_the_contract_intents_and_no_others():
-    assert domain()["intents"] == INTENTS
+@pytest.fixture(scope="module")
+def read() -> tuple[Content, list[Finding]]:
+    """The project's files as `eva validate` reads them, and what is wrong with their shape."""
+    return read_project(PROJECT_DIR)
+
+
+@pytest.fixture(scope="module")
+def project(read: tuple[Content, list[Finding]]) -> Content:
+    content, _ = read
+    assert content.domain is not None
+    return content
+
+
+def said(findings: list[Finding]) -> list[str]:
+    return [render(f, "en") for f in findings]
+
+
+def test_domain_has_the_contract_intents_and_no_others(project):
+    assert list(project.domain.intents) == INTENTS
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
-def test_every_intent_has_enough_examples_in_each_language(language):
-    examples = examples_by_label(NLU_DIR / language)
-    for intent in INTENTS:
-        if intent == "faq":
-            continue
-        count = len(examples.get(intent, []))
-        assert count >= MIN_EXAMPLES_PER_INTENT, f"{intent} has {count} {language} examples"
+def test_every_intent_has_enough_examples_in_each_language(project, language):
+    too_few = [
+        f
+        for f in check_example_counts(project.domain, project.nlu_files, MIN_EXAMPLES_PER_INTENT)
+        if f.params["language"] == Term(f"lang.{language}")
+    ]
+    assert not too_few, said(too_few)
 
 
-def test_every_faq_entry_has_questions_and_an_answer_in_each_language():
-    entries = load_faq(FAQ_DIR)
+def test_every_faq_entry_has_questions_and_an_answer_in_each_language(read, project):
+    _, shape_problems = read
+    entries = [item for faq_file in project.faq_files for item in faq_file.items]
     assert len(entries) >= 30
-    for entry in entries.values():
-        for language in SUPPORTED_LANGUAGES:
-            assert len(entry.questions[language]) >= MIN_QUESTIONS_PER_FAQ, entry.key
-            assert entry.answer[language].strip(), entry.key
-    faq_questions = sum(
-        len(e.questions[lang]) for e in entries.values() for lang in SUPPORTED_LANGUAGES
-    )
+    # Missing or empty answers and question lists are shape problems of the FAQ files.
+    problems = [f for f in shape_problems if f.at and f.at.file.startswith("data/faq/")]
+    problems += [
+        f
+        for f in check_faq_rules(project.faq_files, FaqRules(MIN_QUESTIONS_PER_FAQ))
+        if f.key == "faq.too_few_questions"
+    ]
+    assert not problems, said(problems)
+    assert all(set(e.questions) == set(SUPPORTED_LANGUAGES) for e in entries)
+    faq_questions = sum(len(questions) for e in entries for questions in e.questions.values())
     assert faq_questions >= 2 * MIN_EXAMPLES_PER_INTENT
 
 
-def test_every_faq_entry_names_its_source_article():
-    seeds = PROJECT_DIR.parent / "shared" / "seeds"
-    for entry in load_faq(FAQ_DIR).values():
-        assert entry.source.title
-        assert Path(entry.source.file).name == entry.source.file
-        if seeds.is_dir():
-            article = seeds / entry.source.file
-            assert article.is_file(), f"{entry.key}: no article {entry.source.file}"
-            assert article.read_text("utf-8").splitlines()[0].strip() == entry.source.title
+def test_every_faq_entry_names_its_source_article(project):
+    entries = [item for faq_file in project.faq_files for item in faq_file.items]
+    assert all(e.source_file and e.source_title for e in entries)
+    # A file name (not a path) and, when ../shared/seeds is there, an article in it
+    # whose first line is the title.
+    rules = FaqRules(MIN_QUESTIONS_PER_FAQ, default_seeds_dir(PROJECT_DIR))
+    problems = [
+        f for f in check_faq_rules(project.faq_files, rules) if f.key.startswith("faq.source")
+    ]
+    assert not problems, said(problems)
 
 
-def test_every_response_has_one_korean_and_one_english_variation():
-    for name, variations in domain()["responses"].items():
-        languages = []
-        for variation in variations:
-            conditions = variation.get("condition") or []
-            assert len(conditions) == 1, f"{name}: a variation without a language"
-            assert conditions[0]["name"] == "language"
-            languages.append(conditions[0]["value"])
-            assert variation["text"].strip()
-        assert sorted(languages) == sorted(SUPPORTED_LANGUAGES), name
+def _is_button_problem(finding: Finding) -> bool:
+    return finding.key.startswith(("responses.button", "responses.payload"))
 
 
-def test_buttons_come_in_the_same_number_and_payloads_name_real_intents():
-    intents = set(domain()["intents"])
-    for name, variations in domain()["responses"].items():
-        payload_sets = {tuple(b["payload"] for b in v.get("buttons", [])) for v in variations}
-        assert len(payload_sets) == 1, f"{name}: ko and en buttons differ"
-        for payload in next(iter(payload_sets)):
-            intent, _, entities = payload[1:].partition("{")
-            assert payload.startswith("/") and intent in intents, f"{name}: {payload}"
-            if entities:
-                assert json.loads("{" + entities), f"{name}: {payload}"
+def test_every_response_has_one_korean_and_one_english_variation(project):
+    assert project.domain.responses
+    problems = [
+        f for f in check_responses(project.domain, project.faq_keys) if not _is_button_problem(f)
+    ]
+    assert not problems, said(problems)
+
+
+def test_buttons_come_in_the_same_number_and_payloads_name_real_intents(project):
+    problems = [
+        f for f in check_responses(project.domain, project.faq_keys) if _is_button_problem(f)
+    ]
+    assert not problems, said(problems)
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
-def test_held_out_split_covers_every_intent_and_is_never_trained_on(language):
-    held_out = examples_by_label(TEST_SPLIT_DIR / language)
+def test_held_out_split_covers_every_intent_and_is_never_trained_on(project, language):
+    held_out = examples_by_intent(TEST_SPLIT_DIR / language)
     for intent in INTENTS:
         if intent != "faq":
             assert len(held_out.get(intent, [])) >= 10, f"{intent} ({language})"
     assert sum(1 for label in held_out if label.startswith("faq/")) >= 30
 
     # One model serves both languages, so nothing in either training set counts.
-    faq = load_faq(FAQ_DIR)
-    training = {
-        normalised(text)
-        for lang in SUPPORTED_LANGUAGES
-        for texts in examples_by_label(NLU_DIR / lang).values()
-        for text in texts
-    }
-    training |= {
-        normalised(q)
-        for e in faq.values()
-        for lang in SUPPORTED_LANGUAGES
-        for q in e.questions[lang]
-    }
+    training = {normalised(example.text) for example in project.examples()}
     for label, texts in held_out.items():
         if label.startswith("faq/"):
-            assert label.split("/", 1)[1] in faq, label
+            assert label.split("/", 1)[1] in project.faq_keys, label
         for text in texts:
             assert normalised(text) not in training, f"held-out example is in training: {text}"

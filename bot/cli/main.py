@@ -1,4 +1,5 @@
-"""`eva`: the project's command line. `eva run` starts the bot, `eva eval` scores it."""
+"""`eva`: the project's command line. `eva run` starts the bot, `eva eval` scores it,
+`eva validate` checks the content files."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 COMMANDS = {
     "run": "bot.cli.run",
     "eval": "bot.cli.evaluate",
+    "validate": "bot.cli.validate",
 }
 
 
