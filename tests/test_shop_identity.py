@@ -8,7 +8,6 @@ import hmac
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import pytest
 
@@ -18,7 +17,7 @@ from shop.identity import (
     token_secret_from_env,
     verify_customer_token,
 )
-from shop.orders import Order, OrderItem, OrderStatus
+from tests.order_factory import make_order
 
 SECRET = "demo-secret-for-tests-only"
 NOW = datetime(2024, 6, 15, 3, 0, tzinfo=timezone.utc)
@@ -131,20 +130,7 @@ def test_secret_comes_from_the_environment():
 
 # --- contact checks ----------------------------------------------------------
 
-KO_ORDER = Order(
-    order_id="8175203946128807",
-    customer_id="c-100231",
-    customer_name="김민지",
-    email="minji.kim@example.com",
-    phone="010-2847-1936",
-    language="ko",
-    status=OrderStatus.PAID,
-    items=(OrderItem("무선 이어폰", "Wireless earbuds", 1, Decimal("23900")),),
-    total=Decimal("23900"),
-    currency="KRW",
-    payment_method="card",
-    paid_at=NOW,
-)
+KO_ORDER = make_order(paid_at=NOW)
 US_ORDER = replace(KO_ORDER, email="Emily.Carter@Example.com", phone="+1 415-555-0132")
 
 

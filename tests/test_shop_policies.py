@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from shop.orders import Dispute, DisputeStatus, Order, OrderItem, OrderStatus
+from shop.orders import Dispute, DisputeStatus, Order, OrderStatus
 from shop.policies import (
     DEFAULT_POLICIES_PATH,
     PolicyError,
@@ -24,6 +23,7 @@ from shop.policies import (
     refund_depends_on_issuer,
     shipping_estimate,
 )
+from tests.order_factory import make_order as make_order_paid
 
 KST = timezone(timedelta(hours=9))
 POLICIES = load_policies(DEFAULT_POLICIES_PATH)
@@ -36,21 +36,7 @@ def kst(
 
 
 def make_order(**changes: Any) -> Order:
-    order = Order(
-        order_id="8175203946128807",
-        customer_id="c-100231",
-        customer_name="김민지",
-        email="minji.kim@example.com",
-        phone="010-2847-1936",
-        language="ko",
-        status=OrderStatus.PAID,
-        items=(OrderItem("무선 이어폰", "Wireless earbuds", 1, Decimal("23900")),),
-        total=Decimal("23900"),
-        currency="KRW",
-        payment_method="card",
-        paid_at=kst(2024, 3, 1, 10, 0),
-    )
-    return replace(order, **changes)
+    return make_order_paid(**{"paid_at": kst(2024, 3, 1, 10, 0), **changes})
 
 
 def shipped(**changes: Any) -> Order:
