@@ -447,6 +447,19 @@ def _find(connection: sqlite3.Connection, order_id: str) -> Order | None:
     return None if row is None else _read_order(connection, row)
 
 
+def _begin_on_order(connection: sqlite3.Connection, order_id: str) -> str:
+    """Start a write transaction and return the order's status (OrderNotFound if none).
+
+    BEGIN IMMEDIATE holds the write lock from the check to the write, so nobody ships
+    or disputes the order in between.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    row = connection.execute("SELECT status FROM orders WHERE order_id = ?", (order_id,)).fetchone()
+    if row is None:
+        raise OrderNotFound(f"no order {order_id}")
+    return str(row["status"])
+
+
 def _aware(now: datetime) -> datetime:
     if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"now must be a time-zone aware datetime, got {now!r}")
@@ -549,16 +562,11 @@ class DemoOrderStore:
         when = _aware(now)
 
         def work(connection: sqlite3.Connection) -> Order:
-            connection.execute("BEGIN IMMEDIATE")  # no one ships it between check and write
             try:
-                row = connection.execute(
-                    "SELECT status FROM orders WHERE order_id = ?", (order_id,)
-                ).fetchone()
-                if row is None:
-                    raise OrderNotFound(f"no order {order_id}")
-                if row["status"] != OrderStatus.PAID.value:
+                status = _begin_on_order(connection, order_id)
+                if status != OrderStatus.PAID.value:
                     raise InvalidTransition(
-                        f"order {order_id} is {row['status']}: only a paid order that has "
+                        f"order {order_id} is {status}: only a paid order that has "
                         "not shipped can be cancelled"
                     )
                 connection.execute(
@@ -592,16 +600,11 @@ class DemoOrderStore:
             raise InvalidRequest("dispute evidence must be a list of links")
 
         def work(connection: sqlite3.Connection) -> Dispute:
-            connection.execute("BEGIN IMMEDIATE")
             try:
-                row = connection.execute(
-                    "SELECT status FROM orders WHERE order_id = ?", (order_id,)
-                ).fetchone()
-                if row is None:
-                    raise OrderNotFound(f"no order {order_id}")
-                if row["status"] not in _DISPUTABLE:
+                status = _begin_on_order(connection, order_id)
+                if status not in _DISPUTABLE:
                     raise InvalidTransition(
-                        f"order {order_id} is {row['status']}: disputes are for orders that "
+                        f"order {order_id} is {status}: disputes are for orders that "
                         "have shipped (shipped, in customs or delivered)"
                     )
                 open_one = connection.execute(
