@@ -16,7 +16,7 @@ PYTHON310 := $(shell command -v python3.10 >/dev/null 2>&1 && PYENV_VERSION=$${P
 # The demo orders (data/demo) are not training data.
 MODEL_INPUTS := config.yml domain.yml $(shell find data bot/nlu bot/faq -path data/demo -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
-.PHONY: help install model run test lint types validate pytest eval clean
+.PHONY: help install model run test lint types validate pytest eval clean fonts
 
 help:
 	@echo "make run    - install, train if the data changed, start Redis + action server + Rasa server"
@@ -59,13 +59,17 @@ types: install
 validate: install
 	$(PY) -m bot.cli.main validate
 
-pytest: $(MODEL)
+pytest: fonts $(MODEL)
 	EVA_MODEL=$(MODEL) $(PY) -m pytest
 
 test: lint types validate pytest
 
-eval: $(MODEL)
+eval: fonts $(MODEL)
 	$(PY) -m bot.cli.main eval --model $(MODEL)
+
+# Hangul labels in the confusion matrix (docs/img/nlu-confusion.png) need a CJK font.
+fonts:
+	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)
 
 clean:
 	rm -rf .run models .rasa .pytest_cache .mypy_cache .ruff_cache

@@ -1,13 +1,20 @@
-"""`eva eval`: score the model on the held-out split and write docs/nlu-report.md."""
+"""`eva eval`: score the model on the held-out split and write docs/nlu-report.md.
+
+Also draws the confusion matrix (docs/img/nlu-confusion.png), keeps the scores in
+docs/nlu-report.json and prints what got better or worse since the previous run.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bot import evaluation_history
 from bot.evaluation import TEST_SPLIT_DIR, LanguageScore, evaluate
+from bot.evaluation_chart import confusion_matrix_png
 from bot.stack import PROJECT_DIR
 
 LANGUAGE_NAMES = {"ko": "Korean", "en": "English"}
@@ -17,7 +24,17 @@ def _percent(value: float) -> str:
     return f"{100 * value:.1f} %"
 
 
-def render_report(model: Path, scores: list[LanguageScore]) -> str:
+def render_report(
+    model: Path,
+    scores: list[LanguageScore],
+    image: str | None = None,
+    comparison: list[str] | None = None,
+) -> str:
+    """The Markdown report; `image` is the confusion matrix's path relative to it.
+
+    `comparison` holds the changes since the previous run: None when there was
+    no previous run, [] when nothing changed.
+    """
     lines = [
         "# NLU report",
         "",
@@ -39,6 +56,23 @@ def render_report(model: Path, scores: list[LanguageScore]) -> str:
             f"| {_percent(s.intent_accuracy)} | {s.intent_macro_f1:.3f} "
             f"| {_percent(s.full_accuracy)} | {_percent(s.faq_accuracy)} |"
         )
+    lines += ["", "## Compared with the previous run", ""]
+    if comparison is None:
+        lines.append("No previous run to compare with.")
+    elif not comparison:
+        lines.append("No change.")
+    else:
+        lines += [f"- {line}" for line in comparison]
+    if image is not None:
+        lines += [
+            "",
+            "## Confusion matrix",
+            "",
+            "Rows are the expected intents, columns the predicted ones "
+            "(FAQ questions counted as `faq`).",
+            "",
+            f"![confusion matrix]({image})",
+        ]
     for s in scores:
         lines += [
             "",
@@ -65,16 +99,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=PROJECT_DIR / "models" / "current.tar.gz")
     parser.add_argument("--split", type=Path, default=PROJECT_DIR / TEST_SPLIT_DIR)
     parser.add_argument("--report", type=Path, default=PROJECT_DIR / "docs" / "nlu-report.md")
+    parser.add_argument(
+        "--image", type=Path, default=PROJECT_DIR / "docs" / "img" / "nlu-confusion.png"
+    )
+    parser.add_argument("--history", type=Path, default=PROJECT_DIR / "docs" / "nlu-report.json")
     args = parser.parse_args(argv)
     scores = evaluate(args.model, args.split)
+    # Read before anything is overwritten: the previous run's scores.
+    previous = evaluation_history.load(args.history)
+    comparison = (
+        None
+        if previous is None
+        else evaluation_history.compare(previous, evaluation_history.summarize(scores))
+    )
+    confusion_matrix_png(scores, args.image)
+    image = Path(os.path.relpath(args.image, args.report.parent)).as_posix()
     args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(render_report(args.model, scores), encoding="utf-8")
+    args.report.write_text(render_report(args.model, scores, image, comparison), encoding="utf-8")
+    evaluation_history.save(scores, args.history)
     for s in scores:
         print(
             f"{LANGUAGE_NAMES[s.language]}: intent accuracy {_percent(s.intent_accuracy)}, "
             f"full accuracy {_percent(s.full_accuracy)} on {s.examples} examples"
         )
-    print(f"Report written to {args.report}")
+    if comparison is None:
+        print(f"No previous run to compare with ({args.history} missing or unreadable).")
+    else:
+        print("Compared with the previous run:" if comparison else "No change since the last run.")
+        for line in comparison:
+            print(f"  {line}")
+    print(f"Report written to {args.report}, confusion matrix to {args.image}")
     return 0
 
 

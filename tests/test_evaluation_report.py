@@ -1,0 +1,123 @@
+"""The evaluation report's chart and history, on hand-made scores: no model, no servers."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from pathlib import Path
+
+import pytest
+
+from bot.cli.evaluate import render_report
+from bot.evaluation import Example, LanguageScore, score
+from bot.evaluation_chart import cjk_font_family, confusion_counts, confusion_matrix_png
+from bot.evaluation_history import compare, from_json, load, save, summarize, to_json
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _scores(out_of_scope_right: int = 2) -> list[LanguageScore]:
+    ko = [
+        Example("안녕하세요", "greet"),
+        Example("주문 취소해주세요", "cancel_order"),
+        Example("환불 언제 돼요?", "faq/refund_time"),
+        Example("배송비 얼마예요?", "faq/shipping_cost"),
+        Example("오늘 날씨 어때", "out_of_scope"),
+        Example("노래 불러줘", "out_of_scope"),
+    ]
+    ko_predicted = [
+        "greet",
+        "cancel_order",
+        "faq/refund_time",
+        "faq/refund_time",  # right intent, wrong FAQ entry
+        "out_of_scope" if out_of_scope_right >= 2 else "nlu_fallback",
+        "out_of_scope" if out_of_scope_right >= 1 else "greet",
+    ]
+    en = [
+        Example("hello", "greet"),
+        Example("cancel my order", "cancel_order"),
+        Example("when do I get my refund?", "faq/refund_time"),
+        Example("what's the weather", "out_of_scope"),
+    ]
+    en_predicted = ["greet", "faq/refund_time", "faq/refund_time", "nlu_fallback"]
+    return [score("ko", ko, ko_predicted), score("en", en, en_predicted)]
+
+
+def test_confusion_counts_collapse_faq_and_show_the_fallback():
+    rows, columns, counts = confusion_counts(_scores(out_of_scope_right=1)[0])
+    assert rows == ["cancel_order", "faq", "greet", "out_of_scope"]
+    assert columns == [*rows, "nlu_fallback"]
+    assert counts[("faq", "faq")] == 2
+    assert counts[("out_of_scope", "out_of_scope")] == 1
+    assert counts[("out_of_scope", "nlu_fallback")] == 1
+    assert sum(counts.values()) == 6
+
+
+def test_png_is_written(tmp_path: Path):
+    path = confusion_matrix_png(_scores(), tmp_path / "img" / "confusion.png")
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC)
+    assert len(data) > 10_000
+
+
+def test_png_is_deterministic(tmp_path: Path):
+    first = confusion_matrix_png(_scores(), tmp_path / "a.png").read_bytes()
+    second = confusion_matrix_png(_scores(), tmp_path / "b.png").read_bytes()
+    assert first == second
+
+
+def test_hangul_renders_with_the_cjk_font(tmp_path: Path):
+    if cjk_font_family() is None:
+        pytest.skip("fonts-noto-cjk is not installed: run `make fonts`")
+    hangul = _scores()
+    examples = [Example("안녕", "인사"), Example("취소", "주문취소")]
+    hangul[0] = score("ko", examples, ["인사", "인사"])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from current font")
+        path = confusion_matrix_png(hangul, tmp_path / "hangul.png")
+    assert path.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_history_round_trips(tmp_path: Path):
+    scores = _scores()
+    path = save(scores, tmp_path / "nlu-report.json")
+    assert load(path) == summarize(scores)
+    assert from_json(to_json(summarize(scores))) == summarize(scores)
+    assert load(path)["ko"].per_intent["out_of_scope"] == (2, 2)  # type: ignore[index]
+
+
+def test_compare_reports_a_gain_and_a_loss():
+    before = summarize(_scores(out_of_scope_right=0))
+    after = summarize(_scores(out_of_scope_right=2))
+    after["en"] = dataclasses.replace(after["en"], intent_accuracy=0.25)  # en: 50 % before
+    lines = compare(before, after)
+    assert "ko intent accuracy 66.7 % -> 100.0 % (+33.3)" in lines
+    assert "ko full accuracy 50.0 % -> 83.3 % (+33.3)" in lines
+    assert "ko out_of_scope 0/2 -> 2/2" in lines
+    assert "en intent accuracy 50.0 % -> 25.0 % (-25.0)" in lines
+    assert not any(line.startswith("ko FAQ entry accuracy") for line in lines)  # unchanged
+    assert compare(after, after) == []
+
+
+@pytest.mark.parametrize("content", ["{not json", "[]", '{"version": 1}', ""])
+def test_a_corrupt_previous_file_gives_no_comparison(tmp_path: Path, content: str):
+    path = tmp_path / "nlu-report.json"
+    path.write_text(content, encoding="utf-8")
+    assert load(path) is None
+    assert compare(load(path), summarize(_scores())) == []
+
+
+def test_a_missing_previous_file_gives_no_comparison(tmp_path: Path):
+    assert load(tmp_path / "missing.json") is None
+
+
+def test_report_links_the_image_and_lists_the_changes():
+    report = render_report(
+        Path("models/current.tar.gz"),
+        _scores(),
+        image="img/nlu-confusion.png",
+        comparison=["ko out_of_scope 0/2 -> 2/2"],
+    )
+    assert "![confusion matrix](img/nlu-confusion.png)" in report
+    assert "## Compared with the previous run\n\n- ko out_of_scope 0/2 -> 2/2" in report
+    assert report.count("misclassified") == 2
