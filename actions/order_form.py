@@ -24,17 +24,14 @@ from actions.order_context import (
     policies,
     token_customer_id,
 )
-from shop.identity import contact_matches
+from shop.identity import contact_matches, extract_contact
 from shop.orders import DISPUTE_REASONS, Order, StoreUnavailable
 from shop.policies import dispute_decision
 
 ORDER_NUMBER = re.compile(r"(?<![0-9])[0-9]{8,20}(?![0-9])")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PHONE = re.compile(r"\+?[0-9][0-9\s().\-]{6,}[0-9]")
 EVIDENCE = re.compile(r"(https?://\S+|upload:[A-Za-z0-9_\-]+)")
 # Reasons for which there is nothing to photograph.
 NO_EVIDENCE_REASONS = {"not_received", "delayed"}
-FORM_SLOTS = ("order_id", "contact", "dispute_reason", "dispute_evidence")
 
 Slots = dict[str, Any]
 
@@ -44,7 +41,7 @@ def order_number_in(value: Any) -> str | None:
     return match.group(0) if match else None
 
 
-def verified_slots(order: Order, tracker: Tracker) -> Slots:
+def verified_slots(order: Order) -> Slots:
     """Slots recording that this order is the shopper's, and whether it can be disputed."""
     decision = dispute_decision(order, policies(), now())
     return {"verified_order_id": order.order_id, "dispute_blocked": not decision.allowed}
@@ -120,15 +117,13 @@ class ValidateOrderForm(FormValidationAction):
             return {"order_id": order_id, "order_problem": "store_unavailable"}
         if order is None or order.customer_id != customer_id:
             return {"order_id": order_id, "order_problem": "not_in_account"}
-        return {"order_id": order_id, "verified_customer_id": customer_id} | verified_slots(
-            order, tracker
-        )
+        return {"order_id": order_id, "verified_customer_id": customer_id} | verified_slots(order)
 
     async def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        given = str(value or "").strip()
-        if not (EMAIL.search(given) or PHONE.search(given)):
+        given = extract_contact(value)
+        if given is None:
             dispatcher.utter_message(response="utter_invalid_contact")
             return {"contact": None}
         order_id = tracker.get_slot("order_id")
@@ -137,7 +132,7 @@ class ValidateOrderForm(FormValidationAction):
         except StoreUnavailable:
             return {"contact": None, "order_problem": "store_unavailable"}
         if order is not None and contact_matches(order, given):
-            return {"contact": given, "identity_failures": 0.0} | verified_slots(order, tracker)
+            return {"contact": given, "identity_failures": 0.0} | verified_slots(order)
         failures = float(tracker.get_slot("identity_failures") or 0) + 1
         if failures >= MAX_IDENTITY_TRIES:
             return {

@@ -152,6 +152,25 @@ def _phones_match(stored: str, given: str) -> bool:
     return len(bare) >= 8 and full.endswith(bare) and 1 <= len(full) - len(bare) <= 3
 
 
+# An e-mail or phone number inside a sentence ("제 메일은 a@b.com 이에요"). ASCII only,
+# so Korean particles glued to the address ("a@b.com이에요") are not taken with it.
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_PHONE_IN_TEXT = re.compile(r"\+?[0-9(][0-9\s().\-]{5,}[0-9]")
+
+
+def extract_contact(text: object) -> str | None:
+    """The e-mail address or phone number a shopper's message gives, if any."""
+    if not isinstance(text, str) or len(text) > 1000:
+        return None
+    email = _EMAIL_IN_TEXT.search(text)
+    if email:
+        return email.group(0)
+    for candidate in _PHONE_IN_TEXT.finditer(text):
+        if _phone(candidate.group(0)) is not None:
+            return candidate.group(0).strip()
+    return None
+
+
 def contact_matches(order: Order, given: object) -> bool:
     """Whether `given` is the order's e-mail (any case) or phone number (any format)."""
     if not isinstance(given, str):

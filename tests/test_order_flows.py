@@ -273,3 +273,17 @@ def test_order_events_are_in_the_tracker(bot):
     events = json.loads(bot.stack.redis_settings.client().get(f"eva:tracker:{who}"))["events"]
     slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert slots["verified_order_id"] == KO_SHIPPED[0]
+
+
+@pytest.mark.parametrize(
+    ("contact_sentence", "who_orders"),
+    [
+        ("제 이메일은 seoyeon.park@example.com 이에요", KO_SHIPPED[0]),
+        ("my phone number is 010-9034-2251", KO_SHIPPED[0]),
+    ],
+)
+def test_contact_given_in_a_sentence_is_recognised(bot, contact_sentence, who_orders):
+    who = sender()
+    say(bot, who, "where is my order")
+    say(bot, who, who_orders)
+    assert "LP00628471935502" in texts(say(bot, who, contact_sentence))

@@ -13,6 +13,7 @@ import pytest
 
 from shop.identity import (
     contact_matches,
+    extract_contact,
     sign_customer_token,
     token_secret_from_env,
     verify_customer_token,
@@ -214,3 +215,27 @@ def test_order_without_contact_matches_nothing():
     assert not contact_matches(empty, "")
     assert not contact_matches(empty, "@")
     assert not contact_matches(empty, "010-2847-1936")
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("minji.kim@example.com", "minji.kim@example.com"),
+        ("제 메일은 minji.kim@example.com이에요", "minji.kim@example.com"),
+        ("my email is Emily.Carter@Example.com, thanks", "Emily.Carter@Example.com"),
+        ("010-2847-1936", "010-2847-1936"),
+        ("폰번호 010 2847 1936 입니다", "010 2847 1936"),
+        ("+1 415-555-0132", "+1 415-555-0132"),
+        ("hello", None),
+        ("12", None),
+        ("2024년 11월 3일", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_contact_is_found_inside_a_sentence(text, contact):
+    assert extract_contact(text) == contact
+
+
+def test_a_found_contact_matches_the_order():
+    assert contact_matches(KO_ORDER, extract_contact("제 번호는 010-2847-1936 이에요"))
