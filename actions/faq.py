@@ -10,10 +10,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import language_of
-from bot.faq.store import FaqStore
+from bot.faq.store import DEFAULT_FAQ_PATH, FaqStore
 
 FAQ_PATH_ENV = "FAQ_PATH"
-DEFAULT_FAQ_PATH = "data/faq"
 
 # Read on every answer (cheap: a stat per file), so an editor's change to an
 # answer is live without restarting or retraining.

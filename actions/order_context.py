@@ -14,12 +14,12 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.stack import PROJECT_DIR
 from shop.config import customer_token_secret, order_store_from_endpoints
 from shop.identity import verify_customer_token
 from shop.orders import OrderStore, StoreUnavailable
 from shop.policies import ShopPolicies, load_policies
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENDPOINTS_ENV = "ENDPOINTS_PATH"
 POLICIES_ENV = "SHOP_POLICIES_PATH"
 # The widget passes the shop's signed customer token under this metadata key.
@@ -52,6 +52,12 @@ def policies() -> ShopPolicies:
     return load_policies(Path(path)) if path else load_policies()
 
 
+@lru_cache(maxsize=1)
+def _token_secret() -> bytes | None:
+    # Read once: endpoints.yml and the environment do not change while the server runs.
+    return customer_token_secret(_endpoints_path())
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -62,4 +68,4 @@ def token_customer_id(tracker: Tracker) -> str | None:
     token = metadata.get(TOKEN_METADATA_KEY) if isinstance(metadata, dict) else None
     if token is None:
         return None
-    return verify_customer_token(token, customer_token_secret(_endpoints_path()), now())
+    return verify_customer_token(token, _token_secret(), now())

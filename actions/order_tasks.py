@@ -7,8 +7,6 @@ never missed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -213,5 +211,4 @@ class ActionStopOrderTask(Action):
         # Asked for a person: the agent rule answers; otherwise confirm the stop.
         if tracker.latest_message.get("intent", {}).get("name") != "request_agent":
             dispatcher.utter_message(response="utter_order_task_stopped")
-        extra: list[Any] = [SlotSet("requested_slot", None), SlotSet("order_task", None)]
-        return [*reset_form(), *extra]
+        return [*reset_form(), SlotSet("requested_slot", None), SlotSet("order_task", None)]

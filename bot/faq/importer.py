@@ -17,10 +17,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.faq.store import FaqEntry, load_faq
+from bot.faq.store import DEFAULT_FAQ_PATH, FaqEntry, load_faq
 from bot.language import SUPPORTED_LANGUAGES
-
-DEFAULT_FAQ_PATH = "data/faq"
 
 
 def faq_training_data(entries: list[FaqEntry]) -> TrainingData:

@@ -21,6 +21,8 @@ import yaml
 from bot.language import SUPPORTED_LANGUAGES, Language
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+# Relative to the project folder; config.yml's importer names the same folder.
+DEFAULT_FAQ_PATH = "data/faq"
 
 
 class FaqError(ValueError):
