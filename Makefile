@@ -16,13 +16,17 @@ PYTHON310 := $(shell command -v python3.10 >/dev/null 2>&1 && PYENV_VERSION=$${P
 # The demo orders (data/demo) are not training data.
 MODEL_INPUTS := config.yml domain.yml $(shell find data bot/nlu bot/faq -path data/demo -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
-.PHONY: help install model run test lint types validate pytest eval clean fonts
+.PHONY: help install model run test lint types validate pytest eval clean fonts chromium \
+	train publish rollback
 
 help:
-	@echo "make run    - install, train if the data changed, start Redis + action server + Rasa server"
+	@echo "make run    - install, train if the data changed, start Redis, action server, Rasa server, web service"
 	@echo "make test   - lint, types, data validation and all tests (what CI runs)"
 	@echo "make eval   - score the model on the held-out split -> docs/nlu-report.md"
 	@echo "make model  - train only if config, domain, data or NLU components changed"
+	@echo "make train  - the same, saying how long it took (eva train)"
+	@echo "make publish  - load models/current.tar.gz into the running bot unless it scores worse"
+	@echo "make rollback - load the release published before the live one"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -50,8 +54,8 @@ run: $(MODEL)
 	$(PY) -m bot.cli.main run
 
 lint: install
-	$(VENV)/bin/ruff check bot actions shop tests
-	$(VENV)/bin/ruff format --check bot actions shop tests
+	$(VENV)/bin/ruff check bot actions shop handoff tests
+	$(VENV)/bin/ruff format --check bot actions shop handoff tests
 
 types: install
 	$(VENV)/bin/mypy
@@ -59,10 +63,21 @@ types: install
 validate: install
 	$(PY) -m bot.cli.main validate
 
-pytest: fonts $(MODEL)
+pytest: fonts chromium $(MODEL)
 	EVA_MODEL=$(MODEL) $(PY) -m pytest
 
 test: lint types validate pytest
+
+# Editors' workflow (docs/editing.md). publish/rollback talk to the running server:
+# RASA_URL and RASA_API_TOKEN (the token `make run` was started with) say which.
+train: install
+	$(PY) -m bot.cli.main train
+
+publish: install
+	$(PY) -m bot.cli.main publish
+
+rollback: install
+	$(PY) -m bot.cli.main rollback
 
 eval: fonts $(MODEL)
 	$(PY) -m bot.cli.main eval --model $(MODEL)
@@ -70,6 +85,10 @@ eval: fonts $(MODEL)
 # Hangul labels in the confusion matrix (docs/img/nlu-confusion.png) need a CJK font.
 fonts:
 	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)
+
+# The browser tests drive Debian's chromium; Playwright cannot download one here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
 
 clean:
 	rm -rf .run models .rasa .pytest_cache .mypy_cache .ruff_cache

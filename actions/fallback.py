@@ -1,10 +1,15 @@
-"""Tells the shopper, in their language, why the bot could not answer."""
+"""Tells the shopper, in their language, why the bot could not answer.
+
+After two misunderstandings in a row the bot offers a person instead of a third
+guess; a yes then goes to action_request_agent (data/rules/rules.yml).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_entity
@@ -30,6 +35,31 @@ class ActionFallback(Action):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         issue = latest_entity(tracker, INPUT_ISSUE_ENTITY) or {}
+        if not issue and consecutive_misunderstandings(tracker) >= OFFER_AGENT_AFTER:
+            dispatcher.utter_message(response="utter_offer_agent")
+            return [SlotSet("agent_offered", True)]
         response = ISSUE_RESPONSES.get(issue.get("value", ""), "utter_fallback")
         dispatcher.utter_message(response=response, limit=issue.get("limit"))
         return []
+
+
+OFFER_AGENT_AFTER = 2
+
+
+def _misunderstood(event: dict[str, Any]) -> bool:
+    parse = event.get("parse_data") or {}
+    intent = (parse.get("intent") or {}).get("name")
+    issues = [e for e in parse.get("entities") or [] if e.get("entity") == INPUT_ISSUE_ENTITY]
+    return intent == "nlu_fallback" and not issues
+
+
+def consecutive_misunderstandings(tracker: Tracker) -> int:
+    """How many of the shopper's latest messages in a row the bot did not understand."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if not _misunderstood(event):
+            break
+        count += 1
+    return count

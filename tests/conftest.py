@@ -7,6 +7,7 @@ the action server and the Rasa server, on free loopback ports.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from bot.redis_server import EmbeddedRedis, RedisSettings
 from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port
+from tests.handoff_setup import HandoffTestConfig
 from tests.http import post_json
 
 
@@ -26,9 +29,27 @@ def model_path() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def redis_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSettings]:
+    """A real Redis for unit tests: REDIS_URL's, or an embedded server of our own."""
+    if url := os.environ.get("REDIS_URL"):
+        yield RedisSettings.from_url(url)
+        return
+    run_dir = tmp_path_factory.mktemp("redis")
+    server = EmbeddedRedis(free_port(), run_dir, persistent=False)
+    server.start(run_dir / "redis.log")
+    assert server.process is not None
+    try:
+        yield server.settings
+    finally:
+        server.process.terminate()
+        server.process.wait()
+
+
 @dataclass
 class RunningBot:
     stack: Stack
+    handoff_config: HandoffTestConfig
 
     @property
     def rasa_url(self) -> str:
@@ -37,6 +58,10 @@ class RunningBot:
     @property
     def action_url(self) -> str:
         return self.stack.config.action_url
+
+    @property
+    def web_url(self) -> str:
+        return self.stack.config.web_url
 
     def post(self, url: str, payload: Any, raw: bytes | None = None) -> tuple[int, Any]:
         return post_json(url, payload, raw)
@@ -61,15 +86,23 @@ TOKEN_SECRET = "test-shop-secret"
 @pytest.fixture(scope="session")
 def bot(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     run_dir = tmp_path_factory.mktemp("stack")
+    handoff_config = HandoffTestConfig(run_dir / "handoff.yml", run_dir / "outbox")
+    # The review inbox writes accepted examples into a copy, never into the real data/.
+    editor_data = run_dir / "data"
+    for part in ("nlu", "faq"):
+        shutil.copytree(PROJECT_DIR / "data" / part, editor_data / part)
     config = StackConfig(
         model=model_path,
         run_dir=run_dir,
         rasa_port=free_port(),
         action_port=free_port(),
         redis_port=free_port(),
+        web_port=free_port(),
         redis_url=os.environ.get("REDIS_URL") or None,
         persistent_redis=False,
         extra_env={
+            "HANDOFF_CONFIG": str(handoff_config.path),
+            "EVA_DATA_DIR": str(editor_data),
             "ORDER_DB_PATH": str(run_dir / "orders.sqlite"),
             "SHOP_CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
         },
@@ -77,6 +110,6 @@ def bot(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     stack = Stack(config)
     stack.start()
     try:
-        yield RunningBot(stack)
+        yield RunningBot(stack, handoff_config)
     finally:
         stack.stop()

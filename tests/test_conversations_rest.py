@@ -34,8 +34,8 @@ def test_english_cancel_request_is_answered_in_english(bot):
         ("where is my package??", False, "My Orders"),
         ("환불 받고 싶어요 물건이 깨져서 왔어요", True, "환불"),
         ("i want my money back, item is broken", False, "refund"),
-        ("상담원 연결해 주세요", True, "48시간"),
-        ("let me talk to a real person", False, "48 hours"),
+        ("상담원 연결해 주세요", True, "대기 순서"),
+        ("let me talk to a real person", False, "in the queue"),
         ("감사합니다!", True, "천만에요"),
         ("thanks a lot", False, "welcome"),
     ],
@@ -66,6 +66,9 @@ def test_message_without_letters_keeps_the_language_or_takes_it_from_metadata(bo
     sender = new_sender()
     bot.say(sender, "hello")
     assert not has_hangul(texts(bot.say(sender, "👍👍")))
+    # The conversation's language wins over the page's for a message without letters...
+    assert not has_hangul(texts(bot.say(sender, "👍", metadata={"language": "ko"})))
+    # ...and the page's language starts a new conversation.
     other = new_sender()
     assert not has_hangul(texts(bot.say(other, "🙂", metadata={"language": "en-US"})))
 

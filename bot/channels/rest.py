@@ -18,6 +18,10 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.handoff_relay import relay_to_agents
+from bot.redis_server import RedisSettings
+from handoff.queue import HandoffQueue
+
 MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_CHARS = 128
 
@@ -87,8 +91,23 @@ class ShopRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
+    def __init__(self) -> None:
+        self._queue: HandoffQueue | None = None
+
+    def _handoff_queue(self) -> HandoffQueue:
+        # Made on first use: the Redis client must belong to the server's event loop.
+        if self._queue is None:
+            self._queue = HandoffQueue(RedisSettings.from_environment().async_client())
+        return self._queue
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint: Blueprint = super().blueprint(on_new_message)
+        async def relayed(message: UserMessage) -> Any:
+            await relay_to_agents(
+                self._handoff_queue(), message.sender_id or "", message.text or ""
+            )
+            return await on_new_message(message)
+
+        blueprint: Blueprint = super().blueprint(relayed)
 
         @blueprint.middleware("request")
         async def validate(request: Request) -> HTTPResponse | None:

@@ -1,5 +1,6 @@
 """`eva`: the project's command line. `eva run` starts the bot, `eva eval` scores it,
-`eva validate` checks the content files."""
+`eva validate` checks the content files, `eva train` trains, `eva publish` and
+`eva rollback` change the live model, `eva hash-password` makes agent credentials."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ COMMANDS = {
     "run": "bot.cli.run",
     "eval": "bot.cli.evaluate",
     "validate": "bot.cli.validate",
+    "hash-password": "bot.cli.hash_password",
+    "train": "bot.cli.train",
+    "publish": "bot.cli.publish",
+    # module:function when a module serves two commands.
+    "rollback": "bot.cli.publish:rollback",
 }
 
 
@@ -18,8 +24,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: eva {" + ",".join(COMMANDS) + "} [options]", file=sys.stderr)
         return 2
     # Import lazily: `eva eval` loads TensorFlow, `eva run` must not wait for it.
-    module = __import__(COMMANDS[args[0]], fromlist=["main"])
-    result: int = module.main(args[1:])
+    module_name, _, function = COMMANDS[args[0]].partition(":")
+    module = __import__(module_name, fromlist=["main"])
+    result: int = getattr(module, function or "main")(args[1:])
     return result
 
 

@@ -1,4 +1,4 @@
-"""`eva run`: start Redis, the action server and the Rasa server; Ctrl-C stops all."""
+"""`eva run`: start Redis, the action server, the Rasa server and the web service."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     config = StackConfig.from_environment(args.model, args.run_dir)
     stack = Stack(config)
     signal.signal(signal.SIGTERM, _raise_stop)
-    print("Starting Redis, the action server and the Rasa server (about a minute)...")
+    print("Starting Redis, the action server, the Rasa server and the web service...")
     try:
         stack.start()
         redis = stack.redis_settings.url if stack.redis_settings else "?"
@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
             "\nEva is running:\n"
             f"  Rasa server     {config.rasa_url}\n"
             f"  REST channel    {config.rasa_url}/webhooks/rest/webhook\n"
+            f"  Widget socket   ws://localhost:{config.rasa_port}/webhooks/widget/socket\n"
+            f"  Demo shop       {config.web_url}/\n"
+            f"  Agent console   {config.web_url}/agent\n"
+            f"  Agent API       {config.web_url}/api/\n"
             f"  Action server   {config.action_url}\n"
             f"  Redis           {redis}\n"
             f"  Logs            {stack.log_dir}\n\n"

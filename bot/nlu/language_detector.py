@@ -2,8 +2,9 @@
 
 The `language` slot is filled from this entity, so conditional responses answer
 in the language of the shopper's latest message. A message without letters
-("👍", an order number) falls back to the channel's metadata (the widget sends
-the page language) and otherwise leaves the slot as it was.
+("👍", an order number) leaves the slot as it was: the conversation's language wins
+over the page's. The page language in the metadata only starts a new conversation
+(actions/session.py).
 """
 
 from __future__ import annotations
@@ -18,18 +19,13 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import Language, detect_language, normalise_language
+from bot.language import Language, detect_language
 
 LANGUAGE_ENTITY = "language"
 
 
 def message_language(message: Message) -> Language | None:
-    """The language of a message's text, else the one its channel metadata names."""
-    detected = detect_language(message.get(TEXT) or "")
-    if detected:
-        return detected
-    metadata = message.get("metadata") or {}
-    return normalise_language(metadata.get("language")) if isinstance(metadata, dict) else None
+    return detect_language(message.get(TEXT) or "")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -1,0 +1,30 @@
+"""Shopper messages of a handed-off conversation, passed on to the agents' consoles.
+
+Rasa records them either way (the paused bot just does not answer); this makes them
+reach the agent at once, whichever channel the shopper writes on.
+"""
+
+from __future__ import annotations
+
+import time
+
+from handoff.queue import HANDED_OFF, HandoffQueue
+
+
+async def relay_to_agents(
+    queue: HandoffQueue, conversation_id: str, text: str, seq: int | None = None
+) -> bool:
+    """Publish the message when the conversation is queued or with an agent."""
+    if await queue.state(conversation_id) not in HANDED_OFF:
+        return False
+    await queue.touch(conversation_id)
+    await queue.publish(
+        {
+            "type": "shopper_message",
+            "conversation_id": conversation_id,
+            "text": text,
+            "seq": seq,
+            "timestamp": time.time(),
+        }
+    )
+    return True

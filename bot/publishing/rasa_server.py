@@ -1,0 +1,101 @@
+"""The running Rasa server's HTTP API, as publishing uses it (`rasa run --enable-api`).
+
+GET /status names the live model, POST /model/parse scores it without loading it here,
+and PUT /model loads a model file: Rasa builds the new agent first and then swaps it
+in, so conversations keep being answered (they wait while the model loads).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_URL = "http://localhost:5005"
+# Loading a model means reading and unpacking ~150 MB and building TensorFlow graphs.
+LOAD_TIMEOUT = 600.0
+CALL_TIMEOUT = 60.0
+
+
+class ServerError(Exception):
+    """The server could not be reached (`status` None) or refused a call."""
+
+    def __init__(self, url: str, call: str, status: int | None, detail: str) -> None:
+        super().__init__(f"{call} {url}: {status} {detail}")
+        self.url = url
+        self.call = call
+        self.status = status
+        self.detail = detail
+
+    @property
+    def unauthorized(self) -> bool:
+        return self.status in (401, 403)
+
+
+@dataclass(frozen=True)
+class LiveModel:
+    file: str
+    model_id: str
+
+
+def _detail(body: bytes) -> str:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")[:300]
+    if isinstance(document, dict):
+        return str(document.get("message") or document.get("reason") or document)[:300]
+    return str(document)[:300]
+
+
+class RasaServer:
+    def __init__(self, url: str | None = None, token: str | None = None) -> None:
+        self.url = (url or os.environ.get("RASA_URL") or DEFAULT_URL).rstrip("/")
+        self.token = token if token is not None else os.environ.get("RASA_API_TOKEN") or None
+
+    def _call(
+        self, method: str, path: str, payload: Any = None, timeout: float = CALL_TIMEOUT
+    ) -> tuple[int, bytes]:
+        query = f"?{urllib.parse.urlencode({'token': self.token})}" if self.token else ""
+        data = None if payload is None else json.dumps(payload).encode("utf-8")
+        request = urllib.request.Request(
+            f"{self.url}{path}{query}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"} if data is not None else {},
+        )
+        call = f"{method} {path}"
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:
+                return int(reply.status), reply.read()
+        except urllib.error.HTTPError as error:
+            raise ServerError(self.url, call, error.code, _detail(error.read())) from error
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise ServerError(self.url, call, None, str(reason)) from error
+
+    def live_model(self) -> LiveModel | None:
+        """The loaded model, or None when the server runs without one."""
+        try:
+            _, body = self._call("GET", "/status")
+        except ServerError as error:
+            # Rasa answers 409 Conflict to /status while no model is loaded.
+            if error.status == 409:
+                return None
+            raise
+        document = json.loads(body)
+        return LiveModel(file=str(document.get("model_file")), model_id=str(document["model_id"]))
+
+    def parse(self, text: str) -> dict[str, Any]:
+        _, body = self._call("POST", "/model/parse", {"text": text})
+        result: dict[str, Any] = json.loads(body)
+        return result
+
+    def load_model(self, path: Path) -> None:
+        """PUT /model with the absolute path; the server must see the same file system."""
+        self._call("PUT", "/model", {"model_file": str(path.resolve())}, timeout=LOAD_TIMEOUT)

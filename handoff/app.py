@@ -1,0 +1,99 @@
+"""The web service on :8080: demo shop page and widget files, agent console, agent API.
+
+Several processes may serve it on one Redis: all state (queue, sessions, messages) is
+in Redis and every process hears every event, so none of them is special.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+from sanic import Sanic, response
+from sanic.exceptions import NotFound, PayloadTooLarge
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.faq.store import DEFAULT_FAQ_PATH, FaqStore
+from bot.redis_server import RedisSettings
+from bot.stack import PROJECT_DIR
+from handoff import api, console, console_socket, editor
+from handoff.config import LiveConfig, config_path
+from handoff.context import HandoffContext
+from handoff.errors import error_response
+from handoff.rasa_api import RasaApi
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = PROJECT_DIR / "web"
+MAX_BODY_BYTES = 64 * 1024
+SWEEP_SECONDS = 30.0
+
+
+def public_rasa_url() -> str:
+    """Where the shopper's browser reaches the Rasa server (may differ behind a proxy)."""
+    return os.environ.get("RASA_PUBLIC_URL") or os.environ.get("RASA_URL", "http://localhost:5005")
+
+
+async def _sweep_abandoned(ctx: HandoffContext) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await ctx.service.drop_abandoned()
+        except Exception:  # the sweeper must outlive a Redis or Rasa hiccup
+            logger.exception("could not drop abandoned conversations")
+
+
+def create_app(name: str = "eva_web") -> Sanic:
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    app.config.WEBSOCKET_MAX_SIZE = MAX_BODY_BYTES
+
+    @app.before_server_start
+    async def connect(app: Sanic, _: object) -> None:
+        ctx = HandoffContext.build(
+            RedisSettings.from_environment().async_client(),
+            LiveConfig(config_path()),
+            RasaApi.from_environment(),
+            FaqStore(Path(os.environ.get("FAQ_PATH", PROJECT_DIR / DEFAULT_FAQ_PATH))),
+        )
+        app.ctx.handoff = ctx
+        app.ctx.sweeper = asyncio.create_task(_sweep_abandoned(ctx))
+
+    @app.after_server_stop
+    async def disconnect(app: Sanic, _: object) -> None:
+        app.ctx.sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app.ctx.sweeper
+        await app.ctx.handoff.rasa.close()
+        await app.ctx.handoff.client.close()
+
+    def too_large(request: Request, exception: Exception) -> HTTPResponse:
+        return error_response("body_too_large", 413)
+
+    app.error_handler.add(PayloadTooLarge, too_large)
+
+    @app.get("/health")
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @app.get("/")
+    async def demo_shop(_: Request) -> HTTPResponse:
+        page = (WEB_DIR / "demo" / "index.html").read_text(encoding="utf-8")
+        return response.html(page.replace("{{RASA_URL}}", public_rasa_url()))
+
+    @app.get("/widget/<name:str>")
+    async def widget_file(_: Request, name: str) -> HTTPResponse:
+        path = (WEB_DIR / "widget" / name).resolve()
+        if path.parent != (WEB_DIR / "widget").resolve() or not path.is_file():
+            raise NotFound("no such file")
+        return await response.file(path, headers={"Cache-Control": "no-cache"})
+
+    app.blueprint(api.blueprint())
+    app.blueprint(console_socket.blueprint())
+    app.blueprint(console.blueprint())
+    app.blueprint(editor.blueprint())
+    return app

@@ -1,0 +1,89 @@
+"""The console's live feed: handoff events from Redis, pushed to each agent's browser.
+
+Every web service process subscribes to the same Redis channel, so an agent sees a
+shopper's message or a colleague's claim whichever process served it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from handoff.auth import Forbidden, Unauthenticated, authenticate
+from handoff.config import AgentConfig
+from handoff.context import HandoffContext
+from handoff.queue import EVENTS_CHANNEL
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 4096
+
+
+def concerns(agent: AgentConfig, event: dict[str, Any], own: set[str]) -> bool:
+    return event.get("team") in agent.teams or event.get("conversation_id") in own
+
+
+async def _forward(ctx: HandoffContext, agent: AgentConfig, ws: Any) -> None:
+    pubsub = ctx.client.pubsub()
+    await pubsub.subscribe(EVENTS_CHANNEL)
+    try:
+        while True:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+            if message is None:
+                continue
+            event = json.loads(message["data"])
+            own = {handoff.conversation_id for handoff in await ctx.queue.chats_of(agent.id)}
+            if event.get("type") == "shopper_message" or event.get("type") == "typing":
+                handoff = await ctx.queue.get(str(event.get("conversation_id")))
+                event["team"] = handoff.team if handoff else None
+            if concerns(agent, event, own):
+                await ws.send(json.dumps(event, ensure_ascii=False))
+    finally:
+        await pubsub.close()
+
+
+async def _receive(ctx: HandoffContext, agent: AgentConfig, ws: Any) -> None:
+    """The console only sends typing flags; anything else is ignored."""
+    while True:
+        raw = await ws.recv()
+        if raw is None:
+            return
+        if len(raw) > MAX_FRAME_BYTES:
+            continue
+        try:
+            frame = json.loads(raw)
+            if frame.get("type") == "typing":
+                await ctx.service.typing(
+                    agent, str(frame["conversation_id"]), bool(frame.get("on"))
+                )
+        except Exception as error:  # a bad frame must not end the feed
+            logger.debug("ignored console frame: %s", error)
+
+
+def blueprint() -> Blueprint:
+    socket = Blueprint("handoff_console_socket")
+
+    @socket.websocket("/agent/socket")
+    async def feed(request: Request, ws: Any) -> None:
+        ctx: HandoffContext = request.app.ctx.handoff
+        try:
+            agent = await authenticate(ctx.client, ctx.config.get(), request, "agent")
+        except (Unauthenticated, Forbidden):
+            await ws.close(code=4401, reason="unauthenticated")
+            return
+        tasks = [
+            asyncio.create_task(_forward(ctx, agent, ws)),
+            asyncio.create_task(_receive(ctx, agent, ws)),
+        ]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    return socket

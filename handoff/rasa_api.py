@@ -1,0 +1,72 @@
+"""The Rasa server's HTTP API, as the handoff service uses it.
+
+Agent messages and the bot's pause/resume are written into the Rasa tracker, so the
+conversation keeps one transcript whoever spoke; the API takes the conversation's
+lock, so these writes never interleave with a turn the bot is processing.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+
+class RasaUnavailable(Exception):
+    pass
+
+
+class RasaApi:
+    def __init__(self, url: str, token: str | None, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    @classmethod
+    def from_environment(cls) -> RasaApi:
+        return cls(
+            os.environ.get("RASA_URL", "http://localhost:5005"),
+            os.environ.get("RASA_API_TOKEN") or None,
+        )
+
+    def _params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        params = dict(extra or {})
+        if self.token:
+            params["token"] = self.token
+        return params
+
+    async def _request(
+        self, method: str, path: str, payload: Any = None, params: dict[str, str] | None = None
+    ) -> Any:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+        try:
+            async with self._session.request(
+                method, f"{self.url}{path}", json=payload, params=self._params(params)
+            ) as reply:
+                if reply.status >= 400:
+                    raise RasaUnavailable(f"{method} {path}: HTTP {reply.status}")
+                return await reply.json()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(f"{method} {path}: {error}") from error
+
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        await self._request(
+            "POST", f"/conversations/{quote(conversation_id, safe='')}/tracker/events", events
+        )
+
+    async def events(self, conversation_id: str) -> list[dict[str, Any]]:
+        tracker = await self._request(
+            "GET",
+            f"/conversations/{quote(conversation_id, safe='')}/tracker",
+            params={"include_events": "ALL"},
+        )
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return events if isinstance(events, list) else []
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

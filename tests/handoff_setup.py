@@ -1,0 +1,85 @@
+"""The handoff config the end-to-end tests run with: both teams staffed around the
+clock (or closed, to test tickets), test agents with known passwords and API tokens."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.stack import PROJECT_DIR
+from handoff.passwords import hash_password, token_sha256
+
+ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+@dataclass(frozen=True)
+class TestAgent:
+    id: str
+    name: str
+    teams: tuple[str, ...]
+    password: str
+    token: str
+    roles: tuple[str, ...] = ("agent",)
+    max_chats: int = 3
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "teams": list(self.teams),
+            "roles": list(self.roles),
+            "max_chats": self.max_chats,
+            "password_hash": hash_password(self.password),
+            "api_token_sha256": token_sha256(self.token),
+        }
+
+
+AGENTS = {
+    agent.id: agent
+    for agent in (
+        TestAgent("minji", "김민지", ("ko",), "minji-pw", "token-minji-0123456789"),
+        TestAgent("jisoo", "이지수", ("ko",), "jisoo-pw", "token-jisoo-0123456789", max_chats=2),
+        TestAgent("sam", "Sam Lee", ("en", "ko"), "sam-pw", "token-sam-0123456789"),
+        TestAgent(
+            "editor", "Editor Kim", (), "editor-pw", "token-editor-0123456789", roles=("editor",)
+        ),
+    )
+}
+
+
+class HandoffTestConfig:
+    """Writes the config file the stack reads (HANDOFF_CONFIG) and changes it live."""
+
+    def __init__(self, path: Path, outbox: Path) -> None:
+        self.path = path
+        self.outbox = outbox
+        self.data: dict[str, Any] = yaml.safe_load((PROJECT_DIR / "handoff.yml").read_text())
+        for team in self.data["teams"].values():
+            team["hours"] = dict(ALWAYS)
+            team["holidays"] = []
+            team["closed_dates"] = []
+        self.data["tickets"]["outbox"] = str(outbox)
+        self.data["agents"] = [agent.config() for agent in AGENTS.values()]
+        self.write()
+
+    def write(self) -> None:
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(
+            yaml.safe_dump(self.data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+        os.replace(temporary, self.path)
+        # Readers notice a change by mtime at most once a second.
+        time.sleep(1.2)
+
+    def set_hours(self, team: str, hours: dict[str, list[str]]) -> None:
+        self.data["teams"][team]["hours"] = hours
+        self.write()
+
+    def set_queue(self, **values: Any) -> None:
+        self.data["queue"].update(values)
+        self.write()

@@ -1,0 +1,132 @@
+"""The widget's live channel inside the real Rasa server: replay without gaps or
+duplicates, resent messages handled once, origin check, limits and malformed frames."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from websockets.exceptions import InvalidStatusCode
+
+from tests.conftest import RunningBot
+from tests.widget_client import WidgetClient, messages
+
+
+def client(bot: RunningBot, origin: str | None = None) -> WidgetClient:
+    return WidgetClient(bot.rasa_url, "w" + uuid.uuid4().hex, origin=origin)
+
+
+def test_reconnect_replays_exactly_what_was_missed(bot: RunningBot) -> None:
+    async def scenario() -> None:
+        page = client(bot)
+        await page.connect(language="en")
+        await page.say("hello")
+        await page.message("bot")
+        await page.say("thanks")
+        await page.message("bot")
+        seen = [frame["seq"] for frame in messages(page.frames)]
+        assert seen == list(range(1, len(seen) + 1))
+        await page.close()
+
+        again = WidgetClient(bot.rasa_url, page.session_id)
+        welcome = await again.connect(last_seq=2)
+        assert welcome["last_seq"] == seen[-1]
+        replayed = [await again.wait_for(lambda f: f["type"] == "message") for _ in seen[2:]]
+        assert [frame["seq"] for frame in replayed] == seen[2:]
+        await again.close()
+
+        reloaded = WidgetClient(bot.rasa_url, page.session_id)
+        await reloaded.connect(last_seq=0)
+        history = [await reloaded.wait_for(lambda f: f["type"] == "message") for _ in seen]
+        assert [(f["seq"], f["role"]) for f in history] == [
+            (f["seq"], f["role"]) for f in messages(page.frames)
+        ]
+        await reloaded.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_resent_message_is_stored_and_answered_once(bot: RunningBot) -> None:
+    async def scenario() -> None:
+        page = client(bot)
+        await page.connect(language="ko")
+        frame = {"type": "message", "text": "안녕하세요", "client_id": "same-id-1"}
+        await page.send(frame)
+        first_ack = await page.wait_for(lambda f: f["type"] == "ack")
+        await page.message("bot")
+        await page.send(frame)
+        second_ack = await page.wait_for(lambda f: f["type"] == "ack")
+        assert first_ack["seq"] == 1 and second_ack["seq"] is None
+        await page.send({"type": "ping"})
+        await page.wait_for(lambda f: f["type"] == "pong")
+        assert len(messages(page.frames, "user")) == 1
+        assert len(messages(page.frames, "bot")) == 1
+        await page.close()
+
+    asyncio.run(scenario())
+
+
+def test_pages_from_other_origins_are_refused(bot: RunningBot) -> None:
+    async def scenario() -> None:
+        with pytest.raises(InvalidStatusCode) as refused:
+            await client(bot, origin="https://evil.example").connect()
+        assert refused.value.status_code == 403
+        allowed = client(bot, origin=bot.web_url)
+        await allowed.connect()
+        await allowed.close()
+
+    asyncio.run(scenario())
+
+
+def test_malformed_frames_get_errors_and_the_socket_stays_usable(bot: RunningBot) -> None:
+    async def scenario() -> None:
+        page = client(bot)
+        await page.connect(language="en")
+        for raw in ["not json", "[]", json.dumps({"type": "dance"}), "{" * 10_000]:
+            await page.socket.send(raw)
+            error = await page.wait_for(lambda f: f["type"] == "error")
+            assert error["message"]["ko"] and error["message"]["en"]
+        await page.send({"type": "message", "text": 42, "client_id": "x"})
+        assert (await page.wait_for(lambda f: f["type"] == "error"))["code"] == "bad_frame"
+        await page.send({"type": "message", "text": "a" * 1001, "client_id": "long-1"})
+        too_long = await page.wait_for(lambda f: f["type"] == "error")
+        assert too_long["code"] == "too_long" and too_long["client_id"] == "long-1"
+        await page.say("hello")
+        assert (await page.message("bot"))["text"]
+        await page.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_message_before_hello_and_a_bad_session_are_refused(bot: RunningBot) -> None:
+    async def scenario() -> None:
+        page = client(bot)
+        await page.open()
+        await page.say("hello")
+        assert (await page.wait_for(lambda f: f["type"] == "error"))["code"] == "not_ready"
+        await page.send({"type": "hello", "session_id": "bad id!", "last_seq": 0})
+        assert (await page.wait_for(lambda f: f["type"] == "error"))["code"] == "bad_session"
+        await page.send({"type": "hello", "session_id": page.session_id, "last_seq": -1})
+        assert (await page.wait_for(lambda f: f["type"] == "error"))["code"] == "bad_frame"
+        await page.send({"type": "hello", "session_id": page.session_id, "last_seq": 0})
+        await page.wait_for(lambda f: f["type"] == "welcome")
+        await page.close()
+
+    asyncio.run(scenario())
+
+
+def test_too_many_messages_a_minute_are_refused_politely(bot: RunningBot) -> None:
+    async def scenario() -> None:
+        page = client(bot)
+        await page.connect(language="ko")
+        for index in range(30):
+            await page.send({"type": "message", "text": "", "client_id": f"burst-{index}"})
+            await page.wait_for(lambda f: f["type"] == "ack")
+        await page.send({"type": "message", "text": "", "client_id": "burst-30"})
+        refused = await page.wait_for(lambda f: f["type"] == "error")
+        assert refused["code"] == "rate_limited" and refused["client_id"] == "burst-30"
+        await page.close()
+
+    asyncio.run(scenario())
