@@ -1,66 +1,34 @@
 """The agent console at /agent: sign-in, the console page and its static files.
 
-The pages are rendered on the server (Jinja2, autoescaped) with the first queue already
-in them; web/agent/console.js then keeps them live through the JSON API (/api/...) and
-the WebSocket /agent/socket, both authenticated by the same session cookie.
+The pages are rendered on the server (Jinja2, autoescaped; see handoff.web_pages, and
+handoff.signin for signing in and out) with the first queue already in them;
+web/agent/console.js then keeps them live through the JSON API (/api/...) and the
+WebSocket /agent/socket, both authenticated by the same session cookie.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import re
-import secrets
 from datetime import datetime, timezone
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader
-from sanic import Blueprint, response
-from sanic.exceptions import NotFound
+from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.stack import PROJECT_DIR
-from handoff.api import queue_view
-from handoff.auth import (
-    SESSION_COOKIE,
-    SESSION_SECONDS,
-    Forbidden,
-    Unauthenticated,
-    authenticate,
-    check_password,
-    end_session,
-    start_session,
-)
+from handoff.api import context, queue_view
 from handoff.config import AgentConfig, HandoffConfig
-from handoff.context import HandoffContext
 from handoff.errors import ERRORS
-from handoff.passwords import hash_password, verify_password
 from handoff.schedule import format_moment
 from handoff.service import MAX_AGENT_MESSAGE_CHARS, MAX_RESOLUTION_CHARS
+from handoff.signin import LOGIN_FAILED as LOGIN_FAILED
+from handoff.signin import SignIn
+from handoff.web_pages import LANGUAGES, Pages
 
 AGENT_DIR = PROJECT_DIR / "web" / "agent"
-TEMPLATES_DIR = AGENT_DIR / "templates"
-STATIC_TYPES = frozenset({".js", ".css", ".svg", ".png", ".ico"})
-
-LANG_COOKIE = "eva_console_lang"
-LANG_COOKIE_SECONDS = 365 * 24 * 3600
-LANGUAGES = ("ko", "en")
-
-# Longer input is no agent id or password of ours; refusing it early keeps a huge form
-# from costing a scrypt run.
-MAX_AGENT_ID_CHARS = 128
-MAX_PASSWORD_CHARS = 1024
-
-LOGIN_PATH = "/agent/login"
 CONSOLE_PATH = "/agent"
+LANG_COOKIE = "eva_console_lang"
 
-# Shown in both languages whatever the UI language: whoever failed to sign in may not
-# read the one the browser asked for.
-LOGIN_FAILED = {
-    "ko": "아이디 또는 비밀번호가 맞지 않아요. 확인하고 다시 시도해 주세요.",
-    "en": "That agent ID and password do not match. Please check them and try again.",
-}
 NOT_AN_AGENT = {
     "ko": "이 계정에는 상담원 역할이 없어 상담원 콘솔을 쓸 수 없어요. 관리자에게 문의해 주세요.",
     "en": "This account does not have the agent role, so it cannot use the agent console. "
@@ -238,128 +206,20 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
-_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
-
-
-@functools.cache
-def _templates() -> Environment:
-    # Autoescaping everywhere: agent names and shoppers' words reach these pages.
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-@functools.cache
-def _decoy_hash() -> str:
-    # Checked for unknown agent ids so that a failed sign-in takes as long as a wrong
-    # password: the timing must not tell which agent ids exist.
-    return hash_password(secrets.token_urlsafe(16))
-
-
-def _context(request: Request) -> HandoffContext:
-    ctx: HandoffContext = request.app.ctx.handoff
-    return ctx
-
-
-# --- language -------------------------------------------------------------------------
-
-
-def _requested_language(request: Request) -> str | None:
-    value = request.args.get("lang")
-    return value if value in LANGUAGES else None
-
-
-def _from_accept_language(header: str) -> str:
-    """ko for a browser that prefers Korean (ko, ko-KR ...), else en."""
-    best, best_q = "", 0.0
-    for part in header.split(","):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if tag and q > best_q:
-            best, best_q = tag.strip().lower(), q
-    return "ko" if best.startswith("ko") else "en"
+PAGES = Pages(
+    root=CONSOLE_PATH,
+    folder=AGENT_DIR,
+    strings=STRINGS,
+    lang_cookie=LANG_COOKIE,
+    title_key="console_title",
+    stylesheets=("/agent/static/console.css",),
+)
+SIGN_IN = SignIn(PAGES, "agent", NOT_AN_AGENT)
 
 
 def language(request: Request) -> str:
     """?lang= first, then the console's language cookie, then Accept-Language."""
-    requested = _requested_language(request)
-    if requested:
-        return requested
-    cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in LANGUAGES:
-        return str(cookie)
-    return _from_accept_language(request.headers.get("accept-language", ""))
-
-
-def _secure(request: Request) -> bool:
-    return request.scheme in ("https", "wss")
-
-
-# --- responses ------------------------------------------------------------------------
-
-
-def _security_headers(request: Request) -> dict[str, str]:
-    # Same-origin WebSocket is listed explicitly: older browsers do not count ws(s)://
-    # as 'self'. A Host header we cannot vouch for is left out rather than echoed.
-    host = request.host if _HOST.match(request.host or "") else ""
-    sockets = f" ws://{host} wss://{host}" if host else ""
-    return {
-        "Content-Security-Policy": (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src 'self'{sockets}; frame-ancestors 'none'; base-uri 'none'; "
-            "form-action 'self'"
-        ),
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "same-origin",
-        # Pages carry shoppers' words and a signed-in state: keep them out of caches.
-        "Cache-Control": "no-store",
-    }
-
-
-def _page(request: Request, template: str, status: int = 200, **values: Any) -> HTTPResponse:
-    lang = language(request)
-    other = "en" if lang == "ko" else "ko"
-    html = (
-        _templates()
-        .get_template(template)
-        .render(lang=lang, other_lang=other, t=STRINGS[lang], **values)
-    )
-    return response.html(html, status=status, headers=_security_headers(request))
-
-
-def _redirect(to: str) -> HTTPResponse:
-    return response.redirect(to, status=303, headers={"Cache-Control": "no-store"})
-
-
-def _set_session_cookie(request: Request, reply: HTTPResponse, session_id: str) -> None:
-    reply.cookies[SESSION_COOKIE] = session_id
-    cookie = reply.cookies[SESSION_COOKIE]
-    cookie["path"] = "/"
-    cookie["httponly"] = True
-    cookie["samesite"] = "Strict"
-    cookie["max-age"] = SESSION_SECONDS
-    if _secure(request):
-        cookie["secure"] = True
-
-
-def _clear_session_cookie(reply: HTTPResponse) -> None:
-    reply.cookies[SESSION_COOKIE] = ""
-    cookie = reply.cookies[SESSION_COOKIE]
-    cookie["path"] = "/"
-    cookie["httponly"] = True
-    cookie["samesite"] = "Strict"
-    cookie["max-age"] = 0
+    return PAGES.language(request)
 
 
 # --- the console page -----------------------------------------------------------------
@@ -420,102 +280,19 @@ def _client_strings(lang: str) -> dict[str, Any]:
     return {**STRINGS[lang], "errors": {code: texts[index] for code, texts in ERRORS.items()}}
 
 
-async def _signed_in(request: Request) -> AgentConfig | None:
-    """The agent behind the session cookie; None without one. Raises Forbidden."""
-    ctx = _context(request)
-    try:
-        return await authenticate(ctx.client, ctx.config.get(), request, "agent")
-    except Unauthenticated:
-        return None
-
-
-# --- sign-in --------------------------------------------------------------------------
-
-
-async def _check(config: HandoffConfig, agent_id: str, password: str) -> AgentConfig | None:
-    loop = asyncio.get_running_loop()
-    # scrypt takes tens of milliseconds of CPU: off the event loop, so other agents'
-    # live feeds do not stall while someone signs in.
-    if agent_id not in config.agents:
-        await loop.run_in_executor(None, verify_password, password, _decoy_hash())
-        return None
-    return await loop.run_in_executor(None, check_password, config, agent_id, password)
-
-
-def _form_value(request: Request, name: str) -> str:
-    value = request.form.get(name) if request.form else None
-    return value if isinstance(value, str) else ""
-
-
 def blueprint() -> Blueprint:
     console = Blueprint("handoff_console")
-
-    @console.middleware("response")
-    async def remember_language(request: Request, reply: HTTPResponse) -> None:
-        requested = _requested_language(request)
-        if requested and reply is not None:
-            reply.cookies[LANG_COOKIE] = requested
-            cookie = reply.cookies[LANG_COOKIE]
-            cookie["path"] = "/agent"
-            cookie["max-age"] = LANG_COOKIE_SECONDS
-            cookie["samesite"] = "Lax"
-            cookie["httponly"] = True
-            if _secure(request):
-                cookie["secure"] = True
-
-    @console.get(LOGIN_PATH)
-    async def login_form(request: Request) -> HTTPResponse:
-        try:
-            if await _signed_in(request) is not None:
-                return _redirect(CONSOLE_PATH)
-        except Forbidden:
-            pass  # someone else's account: let them sign in as an agent
-        return _page(request, "login.html", agent_id="", error=None)
-
-    @console.post(LOGIN_PATH)
-    async def login(request: Request) -> HTTPResponse:
-        ctx = _context(request)
-        config = ctx.config.get()
-        agent_id = _form_value(request, "agent_id").strip()
-        password = _form_value(request, "password")
-        agent = None
-        if 0 < len(agent_id) <= MAX_AGENT_ID_CHARS and 0 < len(password) <= MAX_PASSWORD_CHARS:
-            agent = await _check(config, agent_id, password)
-        if agent is None:
-            shown_id = agent_id[:MAX_AGENT_ID_CHARS]
-            return _page(request, "login.html", 401, agent_id=shown_id, error=LOGIN_FAILED)
-        if "agent" not in agent.roles:
-            return _page(request, "forbidden.html", 403, message=NOT_AN_AGENT, signed_in=False)
-        # A fresh id on every sign-in; whatever session this browser had is ended so an
-        # id planted before sign-in can never become an agent's session.
-        if old := request.cookies.get(SESSION_COOKIE):
-            await end_session(ctx.client, old)
-        session_id = await start_session(ctx.client, agent)
-        reply = _redirect(CONSOLE_PATH)
-        _set_session_cookie(request, reply, session_id)
-        return reply
-
-    @console.post("/agent/logout")
-    async def logout(request: Request) -> HTTPResponse:
-        if session_id := request.cookies.get(SESSION_COOKIE):
-            await end_session(_context(request).client, session_id)
-        reply = _redirect(LOGIN_PATH)
-        _clear_session_cookie(reply)
-        return reply
+    PAGES.register(console)
+    SIGN_IN.register(console)
 
     @console.get(CONSOLE_PATH)
-    async def console_page(request: Request) -> HTTPResponse:
-        try:
-            agent = await _signed_in(request)
-        except Forbidden:
-            return _page(request, "forbidden.html", 403, message=NOT_AN_AGENT, signed_in=True)
-        if agent is None:
-            return _redirect(LOGIN_PATH)
-        ctx = _context(request)
+    @SIGN_IN.page
+    async def console_page(request: Request, agent: AgentConfig) -> HTTPResponse:
+        ctx = context(request)
         config = ctx.config.get()
         lang = language(request)
         queue = await queue_view(ctx, agent)
-        return _page(
+        return SIGN_IN.render(
             request,
             "console.html",
             agent=agent,
@@ -524,17 +301,6 @@ def blueprint() -> Blueprint:
             capacity=queue["capacity"],
             client_data=_client_data(agent, queue, config, lang),
             client_strings=_client_strings(lang),
-        )
-
-    @console.get("/agent/static/<name:str>")
-    async def static_file(request: Request, name: str) -> HTTPResponse:
-        root = AGENT_DIR.resolve()
-        path = (root / name).resolve()
-        # Only plain files directly in web/agent/: never the templates, nothing above.
-        if path.parent != root or path.suffix not in STATIC_TYPES or not path.is_file():
-            raise NotFound("no such file")
-        return await response.file(
-            path, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
         )
 
     return console

@@ -1,7 +1,7 @@
 """The review inbox at /editor: messages the bot did not understand, for editors to label.
 
-Sign-in is the console's (same session cookie, same checks), for agents with the
-`editor` role. The page is rendered on the server with the inbox in it; web/editor/
+Sign-in is the console's (handoff.signin: same session cookie, same checks), for agents
+with the `editor` role. The page is rendered on the server with the inbox in it; web/editor/
 editor.js accepts and dismisses through /api/editor/..., which answer errors as JSON
 in Korean and English. Accepted examples go to data/nlu/<lang>/inbox.yml (EVA_DATA_DIR
 moves the data folder), see bot/inbox/training_file.py.
@@ -16,9 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from sanic import Blueprint, response
-from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -30,38 +28,14 @@ from bot.inbox.training_file import append_example, inbox_path
 from bot.language import SUPPORTED_LANGUAGES, Language
 from bot.stack import PROJECT_DIR
 from handoff.api import agent_call, context, json_body
-from handoff.auth import (
-    SESSION_COOKIE,
-    Forbidden,
-    Unauthenticated,
-    authenticate,
-    end_session,
-    start_session,
-)
 from handoff.config import AgentConfig
-from handoff.console import (
-    LOGIN_FAILED,
-    MAX_AGENT_ID_CHARS,
-    MAX_PASSWORD_CHARS,
-    STATIC_TYPES,
-    TEMPLATES_DIR,
-    _check,
-    _clear_session_cookie,
-    _form_value,
-    _from_accept_language,
-    _redirect,
-    _requested_language,
-    _secure,
-    _security_headers,
-    _set_session_cookie,
-)
+from handoff.signin import SignIn
+from handoff.web_pages import Pages
 
 EDITOR_DIR = PROJECT_DIR / "web" / "editor"
-LOGIN_PATH = "/editor/login"
 PAGE_PATH = "/editor"
 ROLE = "editor"
 LANG_COOKIE = "eva_editor_lang"
-LANG_COOKIE_SECONDS = 365 * 24 * 3600
 MAX_ITEMS_SHOWN = 200
 _ITEM_ID = re.compile(r"^[0-9a-f]{20}$")
 
@@ -155,13 +129,16 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-@functools.cache
-def _templates() -> Environment:
-    # The console's partials (language switch, bilingual alert) are shared.
-    loader = ChoiceLoader(
-        [FileSystemLoader(str(EDITOR_DIR / "templates")), FileSystemLoader(str(TEMPLATES_DIR))]
-    )
-    return Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+PAGES = Pages(
+    root=PAGE_PATH,
+    folder=EDITOR_DIR,
+    strings=STRINGS,
+    lang_cookie=LANG_COOKIE,
+    title_key="title",
+    # The console's look (colours, buttons, cards, alerts), plus the inbox's own rules.
+    stylesheets=("/agent/static/console.css", "/editor/static/editor.css"),
+)
+SIGN_IN = SignIn(PAGES, ROLE, NOT_AN_EDITOR)
 
 
 @functools.cache
@@ -180,24 +157,7 @@ def _store(request: Request) -> InboxStore:
 
 def language(request: Request) -> str:
     """?lang= first, then the editor's language cookie, then Accept-Language."""
-    requested = _requested_language(request)
-    if requested:
-        return requested
-    cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in SUPPORTED_LANGUAGES:
-        return str(cookie)
-    return _from_accept_language(request.headers.get("accept-language", ""))
-
-
-def _page(request: Request, template: str, status: int = 200, **values: Any) -> HTTPResponse:
-    lang = language(request)
-    other = "en" if lang == "ko" else "ko"
-    html = (
-        _templates()
-        .get_template(template)
-        .render(lang=lang, other_lang=other, t=STRINGS[lang], **values)
-    )
-    return response.html(html, status=status, headers=_security_headers(request))
+    return PAGES.language(request)
 
 
 def _seen(moment: float) -> str:
@@ -220,15 +180,6 @@ def _error(error: Rejected) -> HTTPResponse:
     return response.json(error.as_json(), status=error.status)
 
 
-async def _editor(request: Request) -> AgentConfig | None:
-    """The signed-in editor; None without a session. Raises Forbidden."""
-    ctx = context(request)
-    try:
-        return await authenticate(ctx.client, ctx.config.get(), request, ROLE)
-    except Unauthenticated:
-        return None
-
-
 async def _item(request: Request, item_id: str) -> InboxItem:
     item = await _store(request).get(item_id) if _ITEM_ID.match(item_id) else None
     if item is None:
@@ -239,68 +190,12 @@ async def _item(request: Request, item_id: str) -> InboxItem:
 def blueprint() -> Blueprint:
     editor = Blueprint("editor")
 
-    @editor.middleware("response")
-    async def remember_language(request: Request, reply: HTTPResponse) -> None:
-        requested = _requested_language(request)
-        if requested and reply is not None and request.path.startswith(PAGE_PATH):
-            reply.cookies[LANG_COOKIE] = requested
-            cookie = reply.cookies[LANG_COOKIE]
-            cookie["path"] = PAGE_PATH
-            cookie["max-age"] = LANG_COOKIE_SECONDS
-            cookie["samesite"] = "Lax"
-            cookie["httponly"] = True
-            if _secure(request):
-                cookie["secure"] = True
-
-    @editor.get(LOGIN_PATH)
-    async def login_form(request: Request) -> HTTPResponse:
-        try:
-            if await _editor(request) is not None:
-                return _redirect(PAGE_PATH)
-        except Forbidden:
-            pass  # signed in without the role: may sign in as an editor
-        return _page(request, "editor_login.html", agent_id="", error=None)
-
-    @editor.post(LOGIN_PATH)
-    async def login(request: Request) -> HTTPResponse:
-        ctx = context(request)
-        agent_id = _form_value(request, "agent_id").strip()
-        password = _form_value(request, "password")
-        agent = None
-        if 0 < len(agent_id) <= MAX_AGENT_ID_CHARS and 0 < len(password) <= MAX_PASSWORD_CHARS:
-            agent = await _check(ctx.config.get(), agent_id, password)
-        if agent is None:
-            shown_id = agent_id[:MAX_AGENT_ID_CHARS]
-            return _page(request, "editor_login.html", 401, agent_id=shown_id, error=LOGIN_FAILED)
-        if ROLE not in agent.roles:
-            return _page(
-                request, "editor_forbidden.html", 403, message=NOT_AN_EDITOR, signed_in=False
-            )
-        # A fresh session id on every sign-in, as the console does.
-        if old := request.cookies.get(SESSION_COOKIE):
-            await end_session(ctx.client, old)
-        reply = _redirect(PAGE_PATH)
-        _set_session_cookie(request, reply, await start_session(ctx.client, agent))
-        return reply
-
-    @editor.post("/editor/logout")
-    async def logout(request: Request) -> HTTPResponse:
-        if session_id := request.cookies.get(SESSION_COOKIE):
-            await end_session(context(request).client, session_id)
-        reply = _redirect(LOGIN_PATH)
-        _clear_session_cookie(reply)
-        return reply
+    PAGES.register(editor)
+    SIGN_IN.register(editor)
 
     @editor.get(PAGE_PATH)
-    async def page(request: Request) -> HTTPResponse:
-        try:
-            agent = await _editor(request)
-        except Forbidden:
-            return _page(
-                request, "editor_forbidden.html", 403, message=NOT_AN_EDITOR, signed_in=True
-            )
-        if agent is None:
-            return _redirect(LOGIN_PATH)
+    @SIGN_IN.page
+    async def page(request: Request, agent: AgentConfig) -> HTTPResponse:
         lang = language(request)
         items = await _store(request).all_items(MAX_ITEMS_SHOWN)
         try:
@@ -313,7 +208,7 @@ def blueprint() -> Blueprint:
             for code in SUPPORTED_LANGUAGES
         ]
         files = ", ".join(inbox_path(Path("data"), code).as_posix() for code in SUPPORTED_LANGUAGES)
-        return _page(
+        return SIGN_IN.render(
             request,
             "editor.html",
             agent=agent,
@@ -322,16 +217,6 @@ def blueprint() -> Blueprint:
             problem=problem,
             inbox_files=files,
             client_strings=STRINGS[lang],
-        )
-
-    @editor.get("/editor/static/<name:str>")
-    async def static_file(request: Request, name: str) -> HTTPResponse:
-        root = EDITOR_DIR.resolve()
-        path = (root / name).resolve()
-        if path.parent != root or path.suffix not in STATIC_TYPES or not path.is_file():
-            raise NotFound("no such file")
-        return await response.file(
-            path, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
         )
 
     @editor.get("/api/editor/items")

@@ -10,12 +10,6 @@ import asyncio
 import dataclasses
 import http.client
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,11 +21,12 @@ import pytest
 import yaml
 
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR, free_port
+from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE, SESSION_SECONDS
 from handoff.console import LANG_COOKIE, LOGIN_FAILED, NOT_AN_AGENT, STRINGS
 from handoff.passwords import hash_password
 from handoff.queue import HandoffQueue
+from tests.web_service import web_service
 
 PASSWORD = "pw-test"
 AGENT_ID = "kim"
@@ -41,7 +36,6 @@ EDITOR_ID = "lee"
 # Another database than the other tests': the console marks its agents online for the
 # shoppers' ETA, which must not leak into their queues.
 CONSOLE_DB_OFFSET = 9
-START_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -127,22 +121,6 @@ def _config(path: Path) -> None:
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
 
 
-def _wait_until_up(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"the web service exited; see {log}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"the web service did not answer /health; see {log}")
-        time.sleep(0.2)
-
-
 def _clear(settings: RedisSettings) -> None:
     client = settings.client()
     try:
@@ -162,35 +140,10 @@ def console(
     run_dir = tmp_path_factory.mktemp("console")
     config = run_dir / "handoff.yml"
     _config(config)
-    port = free_port()
-    env = {
-        **os.environ,
-        **settings.environment(),
-        "HANDOFF_CONFIG": str(config),
-        "WEB_PORT": str(port),
-        "BIND_HOST": "127.0.0.1",
-        # Nothing here talks to Rasa; a closed port makes any attempt fail fast.
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",
-    }
-    log = run_dir / "web.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "handoff"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        _wait_until_up(port, process, log)
-        yield ConsoleServer(port, settings)
+        with web_service(settings, run_dir, {"HANDOFF_CONFIG": str(config)}) as port:
+            yield ConsoleServer(port, settings)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         _clear(settings)
 
 

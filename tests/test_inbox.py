@@ -10,11 +10,6 @@ import http.client
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -35,14 +30,14 @@ from bot.inbox.masking import ORDER_ID_PATTERN, mask_personal_data
 from bot.inbox.store import InboxStore, item_id
 from bot.inbox.training_file import append_example, inbox_path
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR, free_port
+from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password
+from tests.web_service import web_service
 
 # Databases of their own: the other tests' conversations must not show up in the inbox.
 BROKER_DB_OFFSET = 10
 WEB_DB_OFFSET = 11
-START_SECONDS = 60.0
 PASSWORD = "pw-inbox"
 
 
@@ -580,45 +575,11 @@ def editor_server(
     shutil.copytree(PROJECT_DIR / "data" / "faq", data / "faq")
     config = run_dir / "handoff.yml"
     _handoff_config(config)
-    port = free_port()
-    env = {
-        **os.environ,
-        **settings.environment(),
-        "HANDOFF_CONFIG": str(config),
-        "WEB_PORT": str(port),
-        "BIND_HOST": "127.0.0.1",
-        "EVA_DATA_DIR": str(data),
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",
-    }
-    log = run_dir / "web.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "handoff"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    env = {"HANDOFF_CONFIG": str(config), "EVA_DATA_DIR": str(data)}
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the web service exited:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the web service did not start; see {log}")
-                time.sleep(0.2)
-        yield EditorServer(port, settings, data)
+        with web_service(settings, run_dir, env) as port:
+            yield EditorServer(port, settings, data)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         settings.client().flushdb()
 
 

@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  Widget socket   ws://localhost:{config.rasa_port}/webhooks/widget/socket\n"
             f"  Demo shop       {config.web_url}/\n"
             f"  Agent console   {config.web_url}/agent\n"
+            f"  Review inbox    {config.web_url}/editor\n"
             f"  Agent API       {config.web_url}/api/\n"
             f"  Action server   {config.action_url}\n"
             f"  Redis           {redis}\n"

@@ -1,8 +1,9 @@
 """The running Rasa server's HTTP API, as publishing uses it (`rasa run --enable-api`).
 
-GET /status names the live model, POST /model/parse scores it without loading it here,
-and PUT /model loads a model file: Rasa builds the new agent first and then swaps it
-in, so conversations keep being answered (they wait while the model loads).
+GET /status names the live model and POST /model/parse scores it without loading it
+here. A model file is loaded through our model-swap channel (bot/channels/model_swap.py):
+unlike Rasa's own PUT /model, which loads on the server's event loop and makes every
+conversation wait for it, it loads in a worker thread and then swaps the agent.
 """
 
 from __future__ import annotations
@@ -97,5 +98,10 @@ class RasaServer:
         return result
 
     def load_model(self, path: Path) -> None:
-        """PUT /model with the absolute path; the server must see the same file system."""
-        self._call("PUT", "/model", {"model_file": str(path.resolve())}, timeout=LOAD_TIMEOUT)
+        """Load by absolute path; the server must see the same file system."""
+        self._call(
+            "PUT",
+            "/webhooks/model_swap/model",
+            {"model_file": str(path.resolve())},
+            timeout=LOAD_TIMEOUT,
+        )

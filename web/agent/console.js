@@ -9,14 +9,7 @@
 (() => {
   "use strict";
 
-  const readJson = (id) => {
-    const node = document.getElementById(id);
-    try {
-      return node ? JSON.parse(node.textContent) : null;
-    } catch (error) {
-      return null;
-    }
-  };
+  const { readJson, $, fmt, apiCaller, alertBox, statusLine } = window.EvaCommon;
 
   const T = readJson("console-i18n");
   const DATA = readJson("console-data");
@@ -43,12 +36,6 @@
   const REFRESH_AFTER_MESSAGE_MS = 1500;
   const STATUS_CLEAR_MS = 6000;
   const MAX_BACKOFF_MS = 30000;
-
-  const $ = (id) => document.getElementById(id);
-  const fmt = (template, values) =>
-    String(template).replace(/\{(\w+)\}/g, (match, key) =>
-      Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : match,
-    );
 
   /** An element with attributes and children; strings become text nodes. */
   function el(tag, attrs, children) {
@@ -84,7 +71,6 @@
     shopperTypingTimer: null,
     refreshTimer: null,
     queueRefreshTimer: null,
-    statusTimer: null,
   };
   const baseTitle = document.title;
 
@@ -142,23 +128,8 @@
 
   // --- alerts and status ------------------------------------------------------------
 
-  function showAlert(text) {
-    $("alert-text").textContent = text || T.error_unknown;
-    $("alert").hidden = false;
-  }
-
-  function hideAlert() {
-    $("alert").hidden = true;
-    $("alert-text").textContent = "";
-  }
-
-  function showStatus(text) {
-    clearTimeout(state.statusTimer);
-    $("status").textContent = text;
-    state.statusTimer = setTimeout(() => {
-      $("status").textContent = "";
-    }, STATUS_CLEAR_MS);
-  }
+  const { show: showAlert, hide: hideAlert } = alertBox(T);
+  const showStatus = statusLine(STATUS_CLEAR_MS);
 
   function setConnection(kind) {
     const node = $("connection");
@@ -168,44 +139,7 @@
 
   // --- the JSON API -----------------------------------------------------------------
 
-  class ApiError extends Error {
-    constructor(status, code, message) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    let reply;
-    try {
-      reply = await fetch(path, {
-        method,
-        headers,
-        credentials: "same-origin",
-        cache: "no-store",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (error) {
-      throw new ApiError(0, "network", T.error_network);
-    }
-    let data = null;
-    try {
-      data = await reply.json();
-    } catch (error) {
-      data = null;
-    }
-    if (reply.ok) return data;
-    if (reply.status === 401) {
-      // The session ended (logout elsewhere, or it expired): sign in again.
-      window.location.assign(LOGIN_URL);
-    }
-    const message = data && data.message && (data.message[LANG] || data.message.en);
-    const code = (data && data.error) || `http_${reply.status}`;
-    throw new ApiError(reply.status, code, message || T.error_unknown);
-  }
+  const api = apiCaller(T, LANG, LOGIN_URL);
 
   const conversationPath = (id, action) =>
     `/api/conversations/${encodeURIComponent(id)}${action ? `/${action}` : ""}`;

@@ -8,14 +8,7 @@
 (() => {
   "use strict";
 
-  const readJson = (id) => {
-    const node = document.getElementById(id);
-    try {
-      return node ? JSON.parse(node.textContent) : null;
-    } catch (error) {
-      return null;
-    }
-  };
+  const { readJson, $, fmt, apiCaller, alertBox, statusLine } = window.EvaCommon;
 
   const T = readJson("editor-i18n");
   if (!T) return;
@@ -23,65 +16,14 @@
   const LOGIN_URL = "/editor/login";
   const STATUS_CLEAR_MS = 8000;
 
-  const $ = (id) => document.getElementById(id);
-  const fmt = (template, values) =>
-    String(template).replace(/\{(\w+)\}/g, (match, key) =>
-      Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : match,
-    );
+  const api = apiCaller(T, LANG, LOGIN_URL);
+  const call = (path, body) => api("POST", path, body || {});
+  const { show: showAlert, hide: hideAlert } = alertBox(T);
+  const setStatus = statusLine(STATUS_CLEAR_MS);
 
-  class ApiError extends Error {
-    constructor(status, code, message) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
-  async function call(path, body) {
-    let reply;
-    try {
-      reply = await fetch(path, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        credentials: "same-origin",
-        cache: "no-store",
-        body: JSON.stringify(body || {}),
-      });
-    } catch (error) {
-      throw new ApiError(0, "network", T.error_network);
-    }
-    let data = null;
-    try {
-      data = await reply.json();
-    } catch (error) {
-      data = null;
-    }
-    if (reply.ok) return data;
-    if (reply.status === 401) window.location.assign(LOGIN_URL);
-    const message = data && data.message && (data.message[LANG] || data.message.en);
-    throw new ApiError(reply.status, (data && data.error) || `http_${reply.status}`,
-      message || T.error_unknown);
-  }
-
-  let statusTimer = null;
   function showStatus(text) {
     hideAlert();
-    const status = $("status");
-    status.textContent = text;
-    clearTimeout(statusTimer);
-    statusTimer = setTimeout(() => {
-      status.textContent = "";
-    }, STATUS_CLEAR_MS);
-  }
-
-  function showAlert(text) {
-    $("alert-text").textContent = text;
-    $("alert").hidden = false;
-  }
-
-  function hideAlert() {
-    $("alert").hidden = true;
-    $("alert-text").textContent = "";
+    setStatus(text);
   }
 
   /** Take a handled item off the page and keep its section's count right. */
@@ -132,7 +74,7 @@
       );
     } catch (error) {
       setBusy(form, false);
-      showAlert(error.message || T.error_unknown);
+      showAlert(error.message);
     }
   }
 
