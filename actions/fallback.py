@@ -1,7 +1,8 @@
 """Tells the shopper, in their language, why the bot could not answer.
 
-After two misunderstandings in a row the bot offers a person instead of a third
-guess; a yes then goes to action_request_agent (data/rules/rules.yml).
+A message the bot did not understand (nlu_fallback) or cannot help with
+(out_of_scope) is a miss. After two misses in a row the bot offers a person instead
+of a third explanation; a yes then goes to action_request_agent (data/rules/rules.yml).
 """
 
 from __future__ import annotations
@@ -35,31 +36,37 @@ class ActionFallback(Action):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         issue = latest_entity(tracker, INPUT_ISSUE_ENTITY) or {}
-        if not issue and consecutive_misunderstandings(tracker) >= OFFER_AGENT_AFTER:
+        if not issue and consecutive_misses(tracker) >= OFFER_AGENT_AFTER:
             dispatcher.utter_message(response="utter_offer_agent")
             return [SlotSet("agent_offered", True)]
+        if tracker.get_intent_of_latest_message() == OUT_OF_SCOPE:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
         response = ISSUE_RESPONSES.get(issue.get("value", ""), "utter_fallback")
         dispatcher.utter_message(response=response, limit=issue.get("limit"))
         return []
 
 
 OFFER_AGENT_AFTER = 2
+OUT_OF_SCOPE = "out_of_scope"
+MISSES = ("nlu_fallback", OUT_OF_SCOPE)
 
 
-def _misunderstood(event: dict[str, Any]) -> bool:
+def _missed(event: dict[str, Any]) -> bool:
+    # Empty or unreadable input is the shopper's slip, not the bot's: it does not count.
     parse = event.get("parse_data") or {}
     intent = (parse.get("intent") or {}).get("name")
     issues = [e for e in parse.get("entities") or [] if e.get("entity") == INPUT_ISSUE_ENTITY]
-    return intent == "nlu_fallback" and not issues
+    return intent in MISSES and not issues
 
 
-def consecutive_misunderstandings(tracker: Tracker) -> int:
-    """How many of the shopper's latest messages in a row the bot did not understand."""
+def consecutive_misses(tracker: Tracker) -> int:
+    """How many of the shopper's latest messages in a row the bot could not help with."""
     count = 0
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
-        if not _misunderstood(event):
+        if not _missed(event):
             break
         count += 1
     return count

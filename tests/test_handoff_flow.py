@@ -324,3 +324,43 @@ async def _place_moves(bot: RunningBot) -> None:
     await sam.call("POST", f"/conversations/{first.session_id}/close", {"resolution": "ok"})
     await sam.call("POST", f"/conversations/{second.session_id}/claim")
     await sam.call("POST", f"/conversations/{second.session_id}/close", {"resolution": "ok"})
+
+
+def _texts_and_payloads(replies: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    text = " ".join(reply.get("text", "") for reply in replies)
+    payloads = [button["payload"] for reply in replies for button in reply.get("buttons", [])]
+    return text, payloads
+
+
+@pytest.mark.parametrize(
+    ("misses", "language"),
+    [
+        (["what's the weather like in Seoul tomorrow?", "who won the football game"], "en"),
+        (["내일 서울 날씨 어때요?", "오늘 점심 뭐 먹지"], "ko"),
+    ],
+)
+def test_two_misses_in_a_row_offer_a_person_and_yes_queues(
+    bot: RunningBot, misses: list[str], language: str
+) -> None:
+    sender = session_id()
+    _, first_payloads = _texts_and_payloads(bot.say(sender, misses[0]))
+    assert "/affirm" not in first_payloads
+    offer, payloads = _texts_and_payloads(bot.say(sender, misses[1]))
+    assert payloads == ["/affirm", "/deny"], offer
+    assert has_hangul(offer) == (language == "ko")
+    replies = bot.say(sender, "/affirm")
+    assert any(
+        (reply.get("custom") or {}).get("handoff", {}).get("event") == "queue" for reply in replies
+    ), replies
+    api = AgentApi(bot, "sam")
+    asyncio.run(api.call("POST", f"/conversations/{sender}/claim"))
+    asyncio.run(api.call("POST", f"/conversations/{sender}/close", {"resolution": "test"}))
+
+
+def test_no_to_the_offer_goes_back_to_the_menu(bot: RunningBot) -> None:
+    sender = session_id()
+    bot.say(sender, "what's the weather like in Seoul tomorrow?")
+    _, payloads = _texts_and_payloads(bot.say(sender, "who won the football game"))
+    assert payloads == ["/affirm", "/deny"]
+    _, menu = _texts_and_payloads(bot.say(sender, "no thanks"))
+    assert "/request_agent" in menu and "/order_status" in menu

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from websockets.exceptions import InvalidStatusCode
 
-from tests.conftest import RunningBot
+from shop.identity import sign_customer_token
+from tests.conftest import TOKEN_SECRET, RunningBot
 from tests.widget_client import WidgetClient, messages
 
 
@@ -127,6 +129,24 @@ def test_too_many_messages_a_minute_are_refused_politely(bot: RunningBot) -> Non
         await page.send({"type": "message", "text": "", "client_id": "burst-30"})
         refused = await page.wait_for(lambda f: f["type"] == "error")
         assert refused["code"] == "rate_limited" and refused["client_id"] == "burst-30"
+        await page.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_shops_customer_token_in_hello_proves_the_order(bot: RunningBot) -> None:
+    # KO_SHIPPED of the demo store belongs to customer c-100772.
+    token = sign_customer_token(
+        "c-100772", TOKEN_SECRET, datetime.now(timezone.utc) + timedelta(hours=1)
+    )
+
+    async def scenario() -> None:
+        page = client(bot)
+        await page.connect(language="ko", customer_token=token)
+        await page.say("주문 8174420965301178 어디쯤 왔어요?")
+        answer = await page.message("bot")
+        # No e-mail or phone question: the token already proved the order.
+        assert "LP00628471935502" in answer["text"], answer
         await page.close()
 
     asyncio.run(scenario())
