@@ -17,7 +17,7 @@ PYTHON310 := $(shell command -v python3.10 >/dev/null 2>&1 && PYENV_VERSION=$${P
 MODEL_INPUTS := config.yml domain.yml $(shell find data bot/nlu bot/faq -path data/demo -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
 .PHONY: help install model run test lint types validate pytest eval clean fonts chromium \
-	train publish rollback
+	train publish rollback bench bench-quick
 
 help:
 	@echo "make run    - install, train if the data changed, start Redis, action server, Rasa server, web service"
@@ -27,6 +27,8 @@ help:
 	@echo "make train  - the same, saying how long it took (eva train)"
 	@echo "make publish  - load models/current.tar.gz into the running bot unless it scores worse"
 	@echo "make rollback - load the release published before the live one"
+	@echo "make bench  - ours vs stock Rasa in the same run -> docs/benchmarks.md (< 20 min)"
+	@echo "make bench-quick - the harness's smoke run (< 3 min; part of make test via pytest)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -54,8 +56,8 @@ run: $(MODEL)
 	$(PY) -m bot.cli.main run
 
 lint: install
-	$(VENV)/bin/ruff check bot actions shop handoff tests
-	$(VENV)/bin/ruff format --check bot actions shop handoff tests
+	$(VENV)/bin/ruff check bot actions shop handoff bench tests
+	$(VENV)/bin/ruff format --check bot actions shop handoff bench tests
 
 types: install
 	$(VENV)/bin/mypy
@@ -78,6 +80,14 @@ publish: install
 
 rollback: install
 	$(PY) -m bot.cli.main rollback
+
+# Speed is measured here, never in tests: medians and ratios against stock Rasa
+# trained on the same data in the same run (bench/README.md).
+bench: fonts $(MODEL)
+	EVA_MODEL=$(MODEL) $(PY) -m bench
+
+bench-quick: fonts $(MODEL)
+	EVA_MODEL=$(MODEL) $(PY) -m bench --quick
 
 eval: fonts $(MODEL)
 	$(PY) -m bot.cli.main eval --model $(MODEL)
