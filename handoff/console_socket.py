@@ -24,8 +24,11 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 4096
 
 
-def concerns(agent: AgentConfig, event: dict[str, Any], own: set[str]) -> bool:
-    return event.get("team") in agent.teams or event.get("conversation_id") in own
+async def concerns(ctx: HandoffContext, agent: AgentConfig, event: dict[str, Any]) -> bool:
+    """Events of the agent's teams, or of a chat the agent has (say, after a transfer)."""
+    if event.get("team") in agent.teams:
+        return True
+    return await ctx.queue.has_chat(agent.id, str(event.get("conversation_id")))
 
 
 async def _forward(ctx: HandoffContext, agent: AgentConfig, ws: Any) -> None:
@@ -37,11 +40,10 @@ async def _forward(ctx: HandoffContext, agent: AgentConfig, ws: Any) -> None:
             if message is None:
                 continue
             event = json.loads(message["data"])
-            own = {handoff.conversation_id for handoff in await ctx.queue.chats_of(agent.id)}
             if event.get("type") == "shopper_message" or event.get("type") == "typing":
                 handoff = await ctx.queue.get(str(event.get("conversation_id")))
                 event["team"] = handoff.team if handoff else None
-            if concerns(agent, event, own):
+            if await concerns(ctx, agent, event):
                 await ws.send(json.dumps(event, ensure_ascii=False))
     finally:
         await pubsub.close()

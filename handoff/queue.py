@@ -216,6 +216,10 @@ class HandoffQueue:
         handoffs = [await self.get(conversation_id) for conversation_id in ids]
         return [handoff for handoff in handoffs if handoff and handoff.state == WITH_AGENT]
 
+    async def has_chat(self, agent_id: str, conversation_id: str) -> bool:
+        """Whether the agent has the conversation now (claim adds it, release removes it)."""
+        return bool(await self.client.sismember(_agent_key(agent_id), conversation_id))
+
     async def claim(
         self,
         conversation_id: str,

@@ -64,10 +64,12 @@ def test_capacity_team_and_ownership_are_enforced(redis_settings) -> None:
         assert await queue.claim(f"{key}-a", agent, 2, ("other",)) is Outcome.WRONG_TEAM
         assert await queue.claim(f"{key}-a", agent, 2, (key,)) is Outcome.OK
         assert await queue.claim(f"{key}-b", agent, 2, (key,)) is Outcome.OK
+        assert await queue.has_chat(agent, f"{key}-a") and not await queue.has_chat(agent, "x")
         assert await queue.claim(f"{key}-c", agent, 2, (key,)) is Outcome.CAPACITY
         assert await queue.claim("nobody", agent, 2, (key,)) is Outcome.NOT_FOUND
         assert await queue.release(f"{key}-a", "someone-else", BOT) is Outcome.NOT_YOURS
         assert await queue.release(f"{key}-a", agent, CLOSED, "done") is Outcome.OK
+        assert not await queue.has_chat(agent, f"{key}-a")
         assert await queue.release(f"{key}-a", agent, CLOSED, "again") is Outcome.ALREADY_CLOSED
         # Closing one frees a seat.
         assert await queue.claim(f"{key}-c", agent, 2, (key,)) is Outcome.OK
