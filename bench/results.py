@@ -41,6 +41,8 @@ class Results:
     training: dict[str, TrainTime] = field(default_factory=dict)
     faq_live_seconds: list[float] = field(default_factory=list)
     faq_live_timeout: float = 0.0
+    # From asking the server to load the model trained with one new example to its answer.
+    nlu_example_swap_seconds: float | None = None
     # stage ("after warm-up", "after load") -> system -> process -> bytes
     memory: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     startup_seconds: dict[str, float] = field(default_factory=dict)
@@ -114,6 +116,8 @@ class Results:
             gaps.append("handoff claim race")
         if not self.quick and OURS not in self.training:
             gaps.append("training time ours")
+        if not self.quick and self.nlu_example_swap_seconds is None:
+            gaps.append("NLU example to live")
         return gaps
 
     def save(self, path: Path) -> None:

@@ -18,6 +18,7 @@ from bench.handoffs import RelayTimes, claim_race, relay
 from bench.length import length_run
 from bench.machine import describe, load_average
 from bench.models import WORK_DIR, baseline_model, our_model, time_our_training
+from bench.nlu_live import data_with_new_example, swap_to_live
 from bench.plan import Plan
 from bench.results import BASELINE, OURS, REST, WIDGET, LoadRecord, Results
 from bench.runners import BaselineServer, OurStack, Target
@@ -137,6 +138,11 @@ def _faq(plan: Plan, results: Results, ours: OurStack) -> None:
     _say("  " + ", ".join(f"{seconds:.2f} s" for seconds in results.faq_live_seconds))
 
 
+def _nlu_live(results: Results, ours: OurStack, model: Path) -> None:
+    results.nlu_example_swap_seconds = _run(swap_to_live(ours.target, model))
+    _say(f"  loaded and answering after {results.nlu_example_swap_seconds:.1f} s")
+
+
 async def _relay_under_load(plan: Plan, ours: OurStack) -> RelayTimes:
     """The relay, with REST conversations going on next to it until it is done."""
     target = ours.target
@@ -193,9 +199,12 @@ def run(plan: Plan) -> Results:
     if plan.with_baseline:
         _say("checking the baseline model...")
         _, results.training[BASELINE] = baseline_model()
+    new_model: Path | None = None
     if plan.time_training:
-        _say("timing a fresh training of our model (rasa train --force)...")
-        results.training[OURS] = time_our_training()
+        _say("timing a fresh training of our model with one new NLU example (--force)...")
+        data = data_with_new_example(WORK_DIR / "data-with-new-example")
+        results.training[OURS], new_model = time_our_training(data)
+        shutil.rmtree(data, ignore_errors=True)
         _say(f"  {results.training[OURS].seconds:.0f} s")
 
     ours = _start_ours(results)
@@ -215,6 +224,10 @@ def run(plan: Plan) -> Results:
         _attempt(results, "NLU", lambda: _nlu(plan, results, targets))
         _say("FAQ answer edit to live...")
         _attempt(results, "FAQ edit to live", lambda: _faq(plan, results, ours))
+        if new_model is not None:
+            _say("the model with the new NLU example to live...")
+            model = new_model
+            _attempt(results, "NLU example to live", lambda: _nlu_live(results, ours, model))
         _say(f"handoff (relay with {RELAY_BACKGROUND} REST conversations next to it, claims)...")
         _attempt(results, "handoff", lambda: _handoff(plan, results, ours))
         _say(f"conversation length (up to {plan.length_turns} turns)...")

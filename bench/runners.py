@@ -44,7 +44,7 @@ def _process_name(args: object) -> str:
     command = [str(part) for part in args] if isinstance(args, list) else [str(args)]
     if "rasa_sdk" in command:
         return "actions"
-    if "rasa" in command:
+    if "rasa" in command or "bot.server" in command:
         return "rasa"
     if "handoff" in command:
         return "web"

@@ -58,7 +58,7 @@ def value(number: float | None) -> float:
     return math.nan if number is None else number
 
 
-def _stack_rss(results: Results) -> float:
+def _stack_memory(results: Results) -> float:
     processes = results.memory.get("after load", {}).get(OURS, {})
     return sum(processes.values()) / GIB if processes else math.nan
 
@@ -114,7 +114,7 @@ def checks(results: Results) -> list[Check]:
         Check("start-up to first answer", value(results.startup_seconds.get(OURS)), 20, False, "s"),
         Check("full training", value(training.seconds if training else None), 60, False, "s"),
         Check("FAQ answer edit to live", results.faq_live(), 15, False, "s"),
-        Check("whole stack RSS after load", _stack_rss(results), 2, False, "GiB"),
+        Check("whole stack memory (PSS) after load", _stack_memory(results), 2, False, "GiB"),
         Check("handoff relay p95 (slower direction)", _relay_p95(results), 50, False, "ms"),
         Check("double claims in the claim race", _double_claims(results), 0, False, ""),
     ]

@@ -120,6 +120,17 @@ redis.call('HSET', KEYS[1], 'state', 'closed', 'resolution', 'abandoned', 'ended
 return 1
 """
 
+# A shopper message during a handoff, in one round trip (the Rasa server that calls
+# this is busy with other conversations, and each await waits its turn there).
+# KEYS: conversation. ARGV: now, events channel, event JSON.
+_RELAY = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'queued' and state ~= 'with_agent' then return 0 end
+redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+"""
+
 
 @dataclass(frozen=True)
 class Handoff:
@@ -173,9 +184,18 @@ class HandoffQueue:
         self._claim = client.register_script(_CLAIM)
         self._release = client.register_script(_RELEASE)
         self._abandon = client.register_script(_ABANDON)
+        self._relay = client.register_script(_RELAY)
 
     async def publish(self, event: dict[str, Any]) -> None:
         await self.client.publish(EVENTS_CHANNEL, json.dumps(event, ensure_ascii=False))
+
+    async def relay(self, conversation_id: str, event: dict[str, Any]) -> bool:
+        """Publish a shopper's message if the conversation is handed off; whether it was."""
+        relayed = await self._relay(
+            keys=[_conversation_key(conversation_id)],
+            args=[time.time(), EVENTS_CHANNEL, json.dumps(event, ensure_ascii=False)],
+        )
+        return bool(relayed)
 
     async def get(self, conversation_id: str) -> Handoff | None:
         fields = await self.client.hgetall(_conversation_key(conversation_id))

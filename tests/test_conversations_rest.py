@@ -91,6 +91,6 @@ def test_conversation_is_stored_in_redis(bot):
     sender = new_sender()
     bot.say(sender, "안녕하세요")
     assert bot.stack.redis_settings is not None
-    stored = bot.stack.redis_settings.client().get(f"eva:tracker:{sender}")
-    events = json.loads(stored)["events"]
+    stored = bot.stack.redis_settings.client().lrange(f"eva:events:{sender}", 0, -1)
+    events = [json.loads(raw) for raw in stored]
     assert any(e["event"] == "user" and e["text"] == "안녕하세요" for e in events)

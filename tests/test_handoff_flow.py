@@ -76,6 +76,20 @@ SCENARIOS = {
 }
 
 
+async def transcript_with(
+    agent: Any, conversation_id: str, line: tuple[str, str], timeout: float = 10
+) -> list[tuple[str, str | None]]:
+    """The conversation's transcript once it holds `line` (or as it is at the timeout)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        status, conversation = await agent.call("GET", f"/conversations/{conversation_id}")
+        assert status == 200
+        said = [(row["role"], row.get("text")) for row in conversation["transcript"]]
+        if line in said or asyncio.get_running_loop().time() > deadline:
+            return said
+        await asyncio.sleep(0.1)
+
+
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_trigger_queue_claim_talk_hand_back(bot: RunningBot, language: str) -> None:
     scenario = SCENARIOS[language]
@@ -124,9 +138,9 @@ async def _full_handoff(bot: RunningBot, language: str, scenario: dict[str, str]
         heard = await feed_event(feed, "shopper_message", shopper.session_id)
         assert heard["text"] == scenario["shopper_says"]
 
-        status, conversation = await agent.call("GET", f"/conversations/{shopper.session_id}")
-        assert status == 200
-        said = [(row["role"], row.get("text")) for row in conversation["transcript"]]
+        # The console hears a message before Rasa has recorded it (the relay goes first,
+        # for speed), so the transcript may take a moment to show it.
+        said = await transcript_with(agent, shopper.session_id, ("user", scenario["shopper_says"]))
         assert ("user", scenario["while_queued"]) in said
         assert ("agent", scenario["agent_says"]) in said
         assert ("user", scenario["shopper_says"]) in said

@@ -270,7 +270,8 @@ def test_order_events_are_in_the_tracker(bot):
     who = sender()
     verify(bot, who, "where is my order", KO_SHIPPED)
     assert bot.stack.redis_settings is not None
-    events = json.loads(bot.stack.redis_settings.client().get(f"eva:tracker:{who}"))["events"]
+    stored = bot.stack.redis_settings.client().lrange(f"eva:events:{who}", 0, -1)
+    events = [json.loads(raw) for raw in stored]
     slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert slots["verified_order_id"] == KO_SHIPPED[0]
 

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 import time
 
-from handoff.queue import HANDED_OFF, HandoffQueue
+from handoff.queue import HandoffQueue
 
 
 async def relay_to_agents(
     queue: HandoffQueue, conversation_id: str, text: str, seq: int | None = None
 ) -> bool:
     """Publish the message when the conversation is queued or with an agent."""
-    if await queue.state(conversation_id) not in HANDED_OFF:
-        return False
-    await queue.touch(conversation_id)
-    await queue.publish(
+    return await queue.relay(
+        conversation_id,
         {
             "type": "shopper_message",
             "conversation_id": conversation_id,
             "text": text,
             "seq": seq,
             "timestamp": time.time(),
-        }
+        },
     )
-    return True

@@ -31,8 +31,13 @@ _HANGUL_RUN = re.compile(f"[{HANGUL_CHARS}]+(?:\\s+[{HANGUL_CHARS}]+)*")
 
 @lru_cache(maxsize=1)
 def kiwi() -> Kiwi:
-    """One Kiwi per process: loading its model takes about a second."""
-    return Kiwi()
+    """One Kiwi per process: loading its model takes about a second.
+
+    Without the multi-word dictionary (proper nouns and set phrases): it holds 180 MB
+    of the 480 MB Kiwi takes, and leaving it out changed the morphemes of none of the
+    1,442 Korean training and test examples.
+    """
+    return Kiwi(load_multi_dict=False)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,23 @@
+"""`python -m bot.server run ...`: Rasa's own command line, with bot/speedups.py installed.
+
+Kiwi's dictionaries and model (300 MB) are loaded here, before Sanic forks its
+workers (SANIC_WORKERS), so that every worker shares one copy instead of loading its
+own.
+"""
+
+from __future__ import annotations
+
+from bot import speedups
+from bot.nlu.ko_en_tokenizer import kiwi
+
+
+def main() -> None:
+    speedups.install()
+    kiwi().tokenize("안녕하세요")
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

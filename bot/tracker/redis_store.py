@@ -1,0 +1,179 @@
+"""A Redis tracker store that appends each turn's new events instead of rewriting the tracker.
+
+Configured in endpoints.yml:
+
+    tracker_store:
+      type: bot.tracker.redis_store.AppendOnlyRedisTrackerStore
+      url: <host>
+      port: <port>
+      db: <db>
+      password: <password>
+      key_prefix: eva
+      keep_turns: 8
+
+Rasa's own RedisTrackerStore keeps a conversation as one JSON string; every save reads
+it back, parses it, merges and writes the whole string again, and the event broker
+makes it read the tracker once more to find the new events. A turn late in a long
+conversation therefore costs many times a first one. Here a conversation is:
+
+- `<prefix>:events:<id>`: a Redis list, one JSON event per element, only ever appended
+  to (RPUSH of the turn's new events), so nothing is lost or rewritten;
+- `<prefix>:window:<id>`: a hash with `start` (the index of the first event a turn
+  loads) and `prefix` (the summary events that stand for what comes before it; see
+  bot/tracker/window.py).
+
+`retrieve` (every turn) loads the window in one round trip; `retrieve_full_tracker`
+(the HTTP API's tracker, the transcript agents see) loads every event. Trackers that
+Rasa's stock store left under `<prefix>:tracker:<id>` are read once and written in
+the new form at their next save. The new events of each save go to the event broker
+straight away, without reading the tracker back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import redis.asyncio
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.conversation import Dialogue
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker.window import DEFAULT_KEEP_TURNS, Cut, Window, next_cut
+
+logger = logging.getLogger(__name__)
+
+# The window in one round trip: {prefix JSON, start, events from start}.
+LOAD_WINDOW = """
+local start = tonumber(redis.call('HGET', KEYS[2], 'start') or '0')
+local prefix = redis.call('HGET', KEYS[2], 'prefix') or ''
+return {prefix, start, redis.call('LRANGE', KEYS[1], start, -1)}
+"""
+
+# Marks a tracker object with how it was loaded, so that `save` knows which of its
+# events are new. Rasa passes the same object from retrieve to save.
+WINDOW_ATTRIBUTE = "_eva_window"
+
+
+def _dumps(event: Event) -> str:
+    return json.dumps(event.as_dict(), ensure_ascii=False)
+
+
+def _loads(raw: str) -> list[Event]:
+    event = Event.from_parameters(json.loads(raw))
+    return [event] if event is not None else []
+
+
+class AppendOnlyRedisTrackerStore(TrackerStore):
+    def __init__(
+        self,
+        domain: Domain,
+        host: str = "localhost",
+        port: int | str = 6379,
+        db: int | str = 0,
+        password: str | None = None,
+        event_broker: EventBroker | None = None,
+        key_prefix: str = "eva",
+        keep_turns: int | str = DEFAULT_KEEP_TURNS,
+        **kwargs: Any,
+    ) -> None:
+        self.redis = redis.asyncio.Redis(
+            host=host or "localhost",
+            port=int(port or 6379),
+            db=int(db or 0),
+            password=password or None,
+            decode_responses=True,
+        )
+        self.key_prefix = key_prefix
+        self.keep_turns = int(keep_turns)
+        if self.keep_turns < 1:
+            raise ValueError(f"tracker_store keep_turns must be at least 1, got {keep_turns}")
+        self._load_window = self.redis.register_script(LOAD_WINDOW)
+        super().__init__(domain, event_broker, **kwargs)
+
+    def _events_key(self, sender_id: str) -> str:
+        return f"{self.key_prefix}:events:{sender_id}"
+
+    def _window_key(self, sender_id: str) -> str:
+        return f"{self.key_prefix}:window:{sender_id}"
+
+    def _legacy_key(self, sender_id: str) -> str:
+        return f"{self.key_prefix}:tracker:{sender_id}"
+
+    def _tracker(self, sender_id: str, events: list[Event], window: Window) -> DialogueStateTracker:
+        tracker = self.init_tracker(sender_id)
+        tracker.recreate_from_dialogue(Dialogue(sender_id, events))
+        setattr(tracker, WINDOW_ATTRIBUTE, window)
+        return tracker
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The latest session, cut to a bounded window of recent turns."""
+        prefix_json, start, stored = await self._load_window(
+            keys=[self._events_key(sender_id), self._window_key(sender_id)]
+        )
+        if not stored:
+            return await self._retrieve_legacy(sender_id)
+        prefix = [Event.from_parameters(data) for data in json.loads(prefix_json or "[]")]
+        events = [event for event in prefix if event is not None]
+        prefix_length = len(events)
+        for raw in stored:
+            events += _loads(raw)
+        start = int(start)
+        window = Window(start, prefix_length, len(events), start + len(stored))
+        return self._tracker(sender_id, events, window)
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        """Every event of every session."""
+        stored = await self.redis.lrange(self._events_key(sender_id), 0, -1)
+        if not stored:
+            return await self._retrieve_legacy(sender_id)
+        events = [event for raw in stored for event in _loads(raw)]
+        return self._tracker(sender_id, events, Window(0, 0, len(events), len(stored)))
+
+    async def _retrieve_legacy(self, sender_id: str) -> DialogueStateTracker | None:
+        """A conversation Rasa's stock store saved; rewritten in our form at its next save."""
+        stored = await self.redis.get(self._legacy_key(sender_id))
+        if stored is None:
+            return None
+        return self.deserialise_tracker(sender_id, stored)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        window: Window | None = getattr(tracker, WINDOW_ATTRIBUTE, None)
+        sender_id = tracker.sender_id
+        events_key, window_key = self._events_key(sender_id), self._window_key(sender_id)
+        cut = next_cut(tracker, window, self.domain, self.keep_turns)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if window is None:
+                # A tracker built outside `retrieve` (a new conversation, or the HTTP
+                # API replacing the events): it holds the whole conversation.
+                stored_before = await self.redis.llen(events_key)
+                new_events = list(tracker.events)
+                pipe.delete(events_key, window_key, self._legacy_key(sender_id))
+                broadcast = new_events[stored_before:]
+                window = Window(0, 0, 0, 0)
+            else:
+                new_events = window.new_events(tracker.events)
+                broadcast = new_events
+            if new_events:
+                pipe.rpush(events_key, *(_dumps(event) for event in new_events))
+            if cut is not None:
+                self._write_cut(pipe, window_key, cut)
+            await pipe.execute()
+        setattr(tracker, WINDOW_ATTRIBUTE, window.saved(len(tracker.events), len(new_events)))
+        if self.event_broker is not None and broadcast:
+            await self._stream_new_events(self.event_broker, broadcast, sender_id)
+
+    @staticmethod
+    def _write_cut(pipe: Any, window_key: str, cut: Cut) -> None:
+        prefix = json.dumps([event.as_dict() for event in cut.prefix], ensure_ascii=False)
+        pipe.hset(window_key, mapping={"start": cut.start, "prefix": prefix})
+
+    async def keys(self) -> Iterable[str]:
+        """The conversation ids (sender ids) that have stored events."""
+        marker = f"{self.key_prefix}:events:"
+        return [key[len(marker) :] async for key in self.redis.scan_iter(match=f"{marker}*")]

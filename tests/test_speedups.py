@@ -1,0 +1,75 @@
+"""bot/speedups.py gives the same answers as the Rasa functions it stands in for."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+from bot import speedups
+
+VALID_REPLIES = [
+    {},
+    {"events": [], "responses": []},
+    {
+        "events": [
+            {"event": "slot", "timestamp": None, "name": "order_id", "value": "12345678"},
+            {"event": "active_loop", "name": None},
+            {"event": "followup", "name": "action_listen"},
+        ],
+        "responses": [{"text": "안녕하세요", "buttons": [], "custom": {}}],
+    },
+]
+INVALID_REPLIES = [
+    {"events": "not a list"},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"event": "slot"}]},
+    {"responses": [1, 2]},
+    [],
+]
+
+
+@pytest.fixture(scope="module")
+def action() -> RemoteAction:
+    return RemoteAction("action_answer_faq", None)
+
+
+@pytest.mark.parametrize("reply", VALID_REPLIES)
+def test_valid_action_replies_pass_both(action, reply):
+    assert speedups.ORIGINAL_VALIDATE(action, reply) is True
+    assert speedups.validate_action_result(action, reply) is True
+
+
+@pytest.mark.parametrize("reply", INVALID_REPLIES)
+def test_invalid_action_replies_fail_with_rasas_message(action, reply):
+    with pytest.raises(jsonschema.ValidationError) as original:
+        speedups.ORIGINAL_VALIDATE(action, reply)
+    with pytest.raises(jsonschema.ValidationError) as ours:
+        speedups.validate_action_result(action, reply)
+    assert ours.value.message == original.value.message
+    assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_every_event_type_resolves_to_the_same_class():
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "bot", "action", "slot", "session_started", "pause"} <= names
+    for name in names:
+        assert speedups.resolve_by_type(name) is speedups.ORIGINAL_RESOLVE(name)
+
+
+def test_unknown_event_types_behave_as_in_rasa():
+    assert speedups.resolve_by_type("topic") is None
+    assert speedups.resolve_by_type("no_such_event", default=Event) is Event
+    with pytest.raises(ValueError, match="Unknown event name"):
+        speedups.resolve_by_type("no_such_event")
+
+
+def test_install_replaces_both(monkeypatch):
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", speedups.ORIGINAL_VALIDATE)
+    monkeypatch.setattr(Event, "resolve_by_type", staticmethod(speedups.ORIGINAL_RESOLVE))
+    speedups.install()
+    assert RemoteAction._validate_action_result is speedups.validate_action_result
+    assert Event.resolve_by_type("slot").type_name == "slot"
+    assert Event.from_parameters({"event": "slot", "name": "x", "value": 1}) is not None
