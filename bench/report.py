@@ -501,8 +501,19 @@ def render(results: Results) -> str:
     lines += _memory(results)
     lines += _startup(results)
     lines += _handoff(results)
+    lines += _profile()
     lines += _transcripts(results)
     return "\n".join(lines).rstrip() + "\n"
+
+
+PROFILE_NOTES = Path(__file__).resolve().parent / "profile.md"
+
+
+def _profile() -> list[str]:
+    """Where the time goes: the findings in bench/profile.md (`python -m bench.profile`)."""
+    if not PROFILE_NOTES.exists():
+        return []
+    return [PROFILE_NOTES.read_text(encoding="utf-8").rstrip(), ""]
 
 
 def write(results: Results, path: Path) -> None:

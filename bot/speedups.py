@@ -1,4 +1,4 @@
-"""Faster versions of two Rasa 3.6 functions on every turn's path, same results.
+"""Faster versions of Rasa 3.6 and Sanic 21.12 functions on every turn's path, same results.
 
 Installed by `python -m bot.server` (the Rasa server `make run` starts) before Rasa
 loads. Measured with py-spy under load (docs/benchmarks.md):
@@ -12,23 +12,35 @@ loads. Measured with py-spy under load (docs/benchmarks.md):
   back from JSON (hundreds per turn when a tracker loads). A dictionary by type name
   answers the known names; anything else goes to Rasa's own method.
 
-rasa is pinned (constraints.txt), and tests/test_speedups.py checks that both still
-behave like the originals.
+- With several workers (SANIC_WORKERS) Sanic 21.12 binds one listening socket that all
+  workers share. asyncio accepts up to 100 waiting connections per wake-up, so the
+  first worker to wake takes a whole burst of connections, and they stay with it
+  (keep-alive, WebSockets): measured, one worker at 97 % CPU and the other idle. Here
+  each worker listens on its own SO_REUSEPORT socket and the kernel spreads new
+  connections over them. The parent's socket only holds the address: it is bound
+  but never listens, so no connection is queued where nobody accepts.
+
+rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
+replacements still behave like the originals.
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from functools import cache
+from ipaddress import ip_address
 from typing import Any
 
 import jsonschema
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+from sanic.server import runners
 
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 ORIGINAL_RESOLVE = Event.resolve_by_type
+ORIGINAL_SERVE = runners.serve
 
 
 @cache
@@ -60,7 +72,32 @@ def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[
     return found if found is not None else ORIGINAL_RESOLVE(type_name, default)
 
 
+def bind_address_only(host: str, port: int, *, backlog: int = 100) -> socket.socket:
+    """Stands in for Sanic's `bind_socket` in the parent: holds the port, never listens."""
+    try:
+        family = socket.AF_INET6 if ip_address(host).version == 6 else socket.AF_INET
+    except ValueError:  # a host name
+        family = socket.AF_INET
+    sock = socket.socket(family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def serve_on_own_socket(*args: Any, **settings: Any) -> Any:
+    """Sanic's worker `serve`, listening on a SO_REUSEPORT socket of its own."""
+    shared = settings.get("sock")
+    if settings.get("run_multiple") and shared is not None and shared.family != socket.AF_UNIX:
+        host, port = shared.getsockname()[:2]
+        shared.close()
+        settings.update(sock=None, host=host, port=port, reuse_port=True)
+    return ORIGINAL_SERVE(*args, **settings)
+
+
 def install() -> None:
     patched: Callable[..., bool] = validate_action_result
     RemoteAction._validate_action_result = patched  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+    runners.bind_socket = bind_address_only  # type: ignore[attr-defined]
+    runners.serve = serve_on_own_socket

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -73,3 +75,44 @@ def test_install_replaces_both(monkeypatch):
     assert RemoteAction._validate_action_result is speedups.validate_action_result
     assert Event.resolve_by_type("slot").type_name == "slot"
     assert Event.from_parameters({"event": "slot", "name": "x", "value": 1}) is not None
+
+
+def test_the_parent_socket_holds_the_port_and_workers_share_it_through_reuse_port():
+    parent = speedups.bind_address_only("127.0.0.1", 0)
+    port = parent.getsockname()[1]
+    try:
+        # Nothing is queued on the parent's socket: it never listens.
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2)
+        workers = []
+        for _ in range(2):
+            worker = socket.socket()
+            worker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            worker.bind(("127.0.0.1", port))
+            worker.listen(8)
+            workers.append(worker)
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        for worker in workers:
+            worker.close()
+    finally:
+        parent.close()
+
+
+def test_each_worker_serves_on_its_own_socket(monkeypatch):
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(speedups, "ORIGINAL_SERVE", lambda **settings: seen.update(settings))
+    shared = speedups.bind_address_only("127.0.0.1", 0)
+    port = shared.getsockname()[1]
+    speedups.serve_on_own_socket(sock=shared, host=None, port=None, run_multiple=True)
+    assert seen == {
+        "sock": None,
+        "host": "127.0.0.1",
+        "port": port,
+        "reuse_port": True,
+        "run_multiple": True,
+    }
+    assert shared.fileno() == -1  # the inherited copy is closed
+    # One worker (serve_single) is left as Sanic has it.
+    seen.clear()
+    speedups.serve_on_own_socket(sock=None, host="127.0.0.1", port=1, run_multiple=False)
+    assert seen == {"sock": None, "host": "127.0.0.1", "port": 1, "run_multiple": False}
