@@ -47,8 +47,8 @@ class StackConfig:
     redis_url: str | None = None
     persistent_redis: bool = True
     # Rasa server processes (Sanic workers forked from one parent). One keeps one core
-    # busy at most; two answer about twice as many messages on two cores, for about
-    # 0.8 GB more memory. SANIC_WORKERS changes it.
+    # busy at most; two answer about 1.6x the messages on two cores, for about 0.8 GiB
+    # more memory (docs/benchmarks.md). SANIC_WORKERS changes it.
     rasa_workers: int = 2
     extra_env: dict[str, str] = field(default_factory=dict)
 

@@ -67,8 +67,12 @@ def test_an_editor_labels_a_missed_message_and_the_training_file_gains_it(bot: R
     assert bot.say(sender, text, {"language": "en"}), "the bot did not answer"
     item = _captured(bot, "en", text)
     # Personal data arrives masked.
-    bot.say(sender + "-2", "can you sing a song for me kim.minji@example.com", {"language": "en"})
-    _captured(bot, "en", "can you sing a song for me <email>")
+    bot.say(
+        sender + "-2",
+        "what is the weather in Seoul tomorrow kim.minji@example.com",
+        {"language": "en"},
+    )
+    _captured(bot, "en", "what is the weather in Seoul tomorrow <email>")
 
     editor = AGENTS["editor"]
     with sync_playwright() as playwright:
@@ -83,7 +87,7 @@ def test_an_editor_labels_a_missed_message_and_the_training_file_gains_it(bot: R
             expect(page.get_by_test_id("editor-name")).to_have_text(editor.name)
 
             english = page.get_by_test_id("inbox-section-en")
-            expect(english).to_contain_text("can you sing a song for me <email>")
+            expect(english).to_contain_text("what is the weather in Seoul tomorrow <email>")
             assert "kim.minji@example.com" not in page.content()
 
             row = english.locator(f'[data-testid="inbox-item"][data-item-id="{item.id}"]')

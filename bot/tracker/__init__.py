@@ -1,1 +1,2 @@
-"""Conversation storage for the Rasa server: append-only, loaded as a bounded window."""
+"""Conversation storage for the Rasa server: an append-only tracker store loaded as a bounded
+window, and the per-conversation lock."""
