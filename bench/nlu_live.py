@@ -14,10 +14,10 @@ import shutil
 import time
 from pathlib import Path
 
-import aiohttp
 import yaml
 
 from bench.runners import Target
+from bot.publishing.rasa_server import RasaServer
 from bot.stack import PROJECT_DIR
 
 NEW_EXAMPLE = ("en", "order_status", "has the parcel I bought last week left your warehouse yet")
@@ -35,31 +35,21 @@ def data_with_new_example(destination: Path) -> Path:
     return destination
 
 
-async def swap_to_live(target: Target, model: Path) -> float:
-    """Seconds from asking the server to load `model` to it answering with it."""
+def swap_to_live(target: Target, model: Path) -> float:
+    """Seconds from asking the server to load `model` to it answering with it.
+
+    Through the same client `eva publish` uses (bot/publishing/rasa_server.py).
+    """
     _, intent, text = NEW_EXAMPLE
-    params = {"token": target.api_token}
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{target.rasa_url}/status", params=params) as reply:
-            before = (await reply.json()).get("model_id")
-        started = time.perf_counter()
-        async with http.put(
-            f"{target.rasa_url}/webhooks/model_swap/model",
-            params=params,
-            json={"model_file": str(model.resolve())},
-            timeout=aiohttp.ClientTimeout(total=600),
-        ) as reply:
-            if reply.status != 204:
-                raise RuntimeError(f"model swap: HTTP {reply.status}: {await reply.text()}")
-        async with http.get(f"{target.rasa_url}/status", params=params) as reply:
-            status = await reply.json()
-        if status.get("model_id") == before:
-            raise RuntimeError(f"the server still reports model {before}")
-        async with http.post(
-            f"{target.rasa_url}/model/parse", params=params, json={"text": text}
-        ) as reply:
-            parsed = await reply.json()
-        elapsed = time.perf_counter() - started
+    server = RasaServer(target.rasa_url, target.api_token)
+    before = server.live_model()
+    started = time.perf_counter()
+    server.load_model(model)
+    after = server.live_model()
+    if after is None or (before is not None and after.model_id == before.model_id):
+        raise RuntimeError(f"the server still reports model {before}")
+    parsed = server.parse(text)
+    elapsed = time.perf_counter() - started
     if (parsed.get("intent") or {}).get("name") != intent:
         raise RuntimeError(f"the new example parses as {parsed.get('intent')}, not {intent}")
     return elapsed

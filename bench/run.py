@@ -139,7 +139,7 @@ def _faq(plan: Plan, results: Results, ours: OurStack) -> None:
 
 
 def _nlu_live(results: Results, ours: OurStack, model: Path) -> None:
-    results.nlu_example_swap_seconds = _run(swap_to_live(ours.target, model))
+    results.nlu_example_swap_seconds = swap_to_live(ours.target, model)
     _say(f"  loaded and answering after {results.nlu_example_swap_seconds:.1f} s")
 
 

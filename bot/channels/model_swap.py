@@ -129,6 +129,8 @@ class ModelSwapInput(InputChannel):
             request_id = secrets.token_hex(8)
             order = json.dumps({"model_file": str(model_file), "request": request_id})
             workers = int(await client.publish(SWAP_CHANNEL, order))
+            if workers == 0:
+                return 503, "no worker is listening for model swaps"
             errors: list[str] = []
             loop = asyncio.get_running_loop()
             deadline = loop.time() + LOAD_TIMEOUT_SECONDS
@@ -140,8 +142,6 @@ class ModelSwapInput(InputChannel):
                 error = json.loads(item[1]).get("error")
                 if error:
                     errors.append(str(error))
-            if workers == 0:
-                return 503, "no worker is listening for model swaps"
             return (400, "; ".join(errors)) if errors else (204, None)
         finally:
             await client.close()
