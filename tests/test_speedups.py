@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.tensorflow.models import RasaModel
 
 from bot import speedups
 
@@ -116,3 +119,46 @@ def test_each_worker_serves_on_its_own_socket(monkeypatch):
     seen.clear()
     speedups.serve_on_own_socket(sock=None, host="127.0.0.1", port=1, run_multiple=False)
     assert seen == {"sock": None, "host": "127.0.0.1", "port": 1, "run_multiple": False}
+
+
+TEXTS = [
+    "안녕하세요",
+    "where is my order",
+    "환불 기간이 얼마나 되나요?",
+    "how long does shipping take to Korea",
+    "주문 12345678 취소해 주세요",
+    "asdf qwer",
+    "상담원이랑 얘기하고 싶어요 please",
+]
+
+
+def _load_agent(model_path, monkeypatch, loader) -> Agent:
+    monkeypatch.setattr(RasaModel, "load", classmethod(loader))
+    return Agent.load(str(model_path))
+
+
+def _parse_all(agent: Agent) -> list[dict]:
+    async def parse() -> list[dict]:
+        return [await agent.parse_message(text) for text in TEXTS]
+
+    return asyncio.run(parse())
+
+
+def _tensorflow_models(agent: Agent) -> list[RasaModel]:
+    assert agent.processor is not None
+    nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[attr-defined]
+    components = [node._component for node in nodes.values()]
+    return [c.model for c in components if isinstance(getattr(c, "model", None), RasaModel)]
+
+
+def test_models_loaded_for_inference_predict_exactly_as_rasas(model_path, monkeypatch):
+    ours = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+    rasas = _load_agent(model_path, monkeypatch, speedups.ORIGINAL_MODEL_LOAD)
+    assert _parse_all(ours) == _parse_all(rasas)
+    intents = {parse["intent"]["name"] for parse in _parse_all(ours)}
+    assert intents >= {"greet", "faq", "order_status"}
+    # DIET and the ResponseSelector: Rasa's loader trained them a step, ours did not.
+    assert len(_tensorflow_models(ours)) == len(_tensorflow_models(rasas)) == 2
+    # Adam keeps two slots per weight; untrained, it holds only its step counter.
+    assert all(len(model.optimizer.variables()) > 10 for model in _tensorflow_models(rasas))
+    assert all(len(model.optimizer.variables()) == 1 for model in _tensorflow_models(ours))
