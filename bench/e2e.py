@@ -16,7 +16,7 @@ async def rest_load(target: Target, load: Load) -> LoadSummary:
 
 
 async def widget_load(target: Target, load: Load) -> LoadSummary:
-    return await run_load(lambda: WidgetShopper(target.rasa_url), conversations(), load)
+    return await run_load(lambda: WidgetShopper(target.web_url), conversations(), load)
 
 
 async def parse_load(target: Target, load: Load) -> LoadSummary:
@@ -46,7 +46,7 @@ async def warm_up(target: Target, widget: bool) -> dict[str, list[str]]:
             await parser.say(Turn(text, "ko"))
     if widget:
         for turns in conversations():
-            socket = WidgetShopper(target.rasa_url)
+            socket = WidgetShopper(target.web_url)
             await socket.open(turns[0].language)
             try:
                 for turn in turns:

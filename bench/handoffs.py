@@ -149,8 +149,8 @@ async def claim_race(
 class _Shopper:
     """A widget socket that keeps every frame, for the relay."""
 
-    def __init__(self, rasa_url: str) -> None:
-        self.url = rasa_url.replace("http://", "ws://") + "/webhooks/widget/socket"
+    def __init__(self, web_url: str) -> None:
+        self.url = web_url.replace("http://", "ws://") + "/webhooks/widget/socket"
         self.session_id = f"benchh{uuid.uuid4().hex}"
         self.socket: Any = None
 
@@ -207,9 +207,7 @@ class _Feed:
             await self.socket.close()
 
 
-async def relay(
-    rasa_url: str, web_url: str, agents: list[BenchAgent], pairs: int, exchanges: int
-) -> RelayTimes:
+async def relay(web_url: str, agents: list[BenchAgent], pairs: int, exchanges: int) -> RelayTimes:
     """`pairs` shoppers each talking with an agent, `exchanges` messages each way."""
     times = RelayTimes()
     async with new_http_session() as http:
@@ -218,7 +216,7 @@ async def relay(
             agent = agents[index % len(agents)]
             api = _Api(http, web_url, agent)
             feed = _Feed(web_url, agent)
-            shopper = _Shopper(rasa_url)
+            shopper = _Shopper(web_url)
             await feed.open()
             await shopper.open()
             try:

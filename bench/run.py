@@ -150,9 +150,7 @@ async def _relay_under_load(plan: Plan, ours: OurStack) -> RelayTimes:
         e2e.rest_load(target, Load(RELAY_BACKGROUND, 600.0, 1_000_000))
     )
     try:
-        return await relay(
-            target.rasa_url, target.web_url, ours.agents, plan.relay_pairs, plan.relay_exchanges
-        )
+        return await relay(target.web_url, ours.agents, plan.relay_pairs, plan.relay_exchanges)
     finally:
         background.cancel()
         with contextlib.suppress(asyncio.CancelledError):

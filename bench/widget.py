@@ -23,8 +23,8 @@ class WidgetError(RuntimeError):
 
 
 class WidgetShopper:
-    def __init__(self, rasa_url: str) -> None:
-        self.url = rasa_url.replace("http://", "ws://") + "/webhooks/widget/socket"
+    def __init__(self, web_url: str) -> None:
+        self.url = web_url.replace("http://", "ws://") + "/webhooks/widget/socket"
         self.session_id = f"bench{uuid.uuid4().hex}"
         self.socket: Any = None
         self.reply = ""

@@ -34,8 +34,10 @@ replacements still behave like the originals.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from ipaddress import ip_address
 from typing import Any
@@ -43,7 +45,10 @@ from typing import Any
 import jsonschema
 import rasa.utils.train_utils
 from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.tensorflow.constants import RUN_EAGERLY
 from rasa.utils.tensorflow.model_data import RasaModelData
@@ -54,6 +59,7 @@ ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 ORIGINAL_RESOLVE = Event.resolve_by_type
 ORIGINAL_SERVE = runners.serve
 ORIGINAL_MODEL_LOAD = RasaModel.load.__func__  # type: ignore[attr-defined]
+ORIGINAL_PARSE = MessageProcessor.parse_message
 
 
 @cache
@@ -142,6 +148,35 @@ def load_model_for_inference(
     return model
 
 
+@cache
+def inference_thread() -> ThreadPoolExecutor:
+    # One thread: messages are still parsed one at a time, as on the event loop.
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
+
+
+async def parse_message_off_loop(
+    self: MessageProcessor,
+    message: UserMessage,
+    tracker: DialogueStateTracker | None = None,
+    only_output_properties: bool = True,
+) -> dict[str, Any]:
+    """`MessageProcessor.parse_message`, with the NLU pipeline run on its own thread."""
+    if self.http_interpreter:
+        return await ORIGINAL_PARSE(self, message, tracker, only_output_properties)  # type: ignore[no-any-return]
+    if tracker is None:
+        tracker = DialogueStateTracker.from_events(message.sender_id, [])
+    parse_data: dict[str, Any] = await asyncio.get_running_loop().run_in_executor(
+        inference_thread(),
+        self._parse_message_with_graph,
+        message,
+        tracker,
+        only_output_properties,
+    )
+    self._update_full_retrieval_intent(parse_data)
+    self._check_for_unseen_features(parse_data)
+    return parse_data
+
+
 def install() -> None:
     patched: Callable[..., bool] = validate_action_result
     RemoteAction._validate_action_result = patched  # type: ignore[method-assign]
@@ -149,3 +184,4 @@ def install() -> None:
     runners.bind_socket = bind_address_only  # type: ignore[attr-defined]
     runners.serve = serve_on_own_socket
     RasaModel.load = classmethod(load_model_for_inference)  # type: ignore[assignment]
+    MessageProcessor.parse_message = parse_message_off_loop  # type: ignore[method-assign]

@@ -22,7 +22,7 @@ from handoff.context import HandoffContext
 from handoff.errors import error_response
 from handoff.rasa_api import RasaUnavailable
 from handoff.schedule import is_open, next_opening
-from handoff.service import MAX_AGENT_MESSAGE_CHARS, HandoffError
+from handoff.service import MAX_AGENT_MESSAGE_CHARS, TRANSCRIPT_FLUSH_SECONDS, HandoffError
 from handoff.transcript import suggested_faq_key, transcript
 
 MAX_CONVERSATION_ID_CHARS = 128
@@ -152,6 +152,7 @@ def blueprint() -> Blueprint:
         handoff = await ctx.service.require(conversation_id)
         if not _may_read(agent, handoff.team, handoff.agent):
             return error_response("forbidden", 403)
+        await ctx.service.transcripts.flush(conversation_id, TRANSCRIPT_FLUSH_SECONDS)
         events = await ctx.rasa.events(conversation_id)
         suggestion = None
         if found := suggested_faq_key(events):

@@ -20,7 +20,7 @@ from sanic.response import HTTPResponse
 from bot.faq.store import DEFAULT_FAQ_PATH, FaqStore
 from bot.redis_server import RedisSettings
 from bot.stack import PROJECT_DIR
-from handoff import api, console, console_socket, editor
+from handoff import api, console, console_socket, editor, widget_socket
 from handoff.config import LiveConfig, config_path
 from handoff.context import HandoffContext
 from handoff.errors import error_response
@@ -33,18 +33,19 @@ MAX_BODY_BYTES = 64 * 1024
 SWEEP_SECONDS = 30.0
 
 
-def public_rasa_url() -> str:
-    """Where the shopper's browser reaches the Rasa server (may differ behind a proxy)."""
-    return os.environ.get("RASA_PUBLIC_URL") or os.environ.get("RASA_URL", "http://localhost:5005")
+def public_url(request: Request) -> str:
+    """Where the shopper's browser reaches this service (set WEB_PUBLIC_URL behind a proxy)."""
+    return os.environ.get("WEB_PUBLIC_URL") or f"{request.scheme}://{request.host}"
 
 
-async def _sweep_abandoned(ctx: HandoffContext) -> None:
+async def _sweep(ctx: HandoffContext) -> None:
     while True:
-        await asyncio.sleep(SWEEP_SECONDS)
         try:
+            await ctx.service.transcripts.resume()
             await ctx.service.drop_abandoned()
         except Exception:  # the sweeper must outlive a Redis or Rasa hiccup
-            logger.exception("could not drop abandoned conversations")
+            logger.exception("could not sweep the handoff queue")
+        await asyncio.sleep(SWEEP_SECONDS)
 
 
 def create_app(name: str = "eva_web") -> Sanic:
@@ -61,13 +62,16 @@ def create_app(name: str = "eva_web") -> Sanic:
             FaqStore(Path(os.environ.get("FAQ_PATH", PROJECT_DIR / DEFAULT_FAQ_PATH))),
         )
         app.ctx.handoff = ctx
-        app.ctx.sweeper = asyncio.create_task(_sweep_abandoned(ctx))
+        app.ctx.widget_live = widget_socket.LiveConnections(ctx.client, ctx.service.outbox)
+        app.ctx.sweeper = asyncio.create_task(_sweep(ctx))
 
     @app.after_server_stop
     async def disconnect(app: Sanic, _: object) -> None:
         app.ctx.sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await app.ctx.sweeper
+        await app.ctx.widget_live.close()
+        await app.ctx.handoff.service.transcripts.close()
         await app.ctx.handoff.rasa.close()
         await app.ctx.handoff.client.close()
 
@@ -81,9 +85,9 @@ def create_app(name: str = "eva_web") -> Sanic:
         return response.json({"status": "ok"})
 
     @app.get("/")
-    async def demo_shop(_: Request) -> HTTPResponse:
+    async def demo_shop(request: Request) -> HTTPResponse:
         page = (WEB_DIR / "demo" / "index.html").read_text(encoding="utf-8")
-        return response.html(page.replace("{{RASA_URL}}", public_rasa_url()))
+        return response.html(page.replace("{{WIDGET_SERVER}}", public_url(request)))
 
     @app.get("/widget/<name:str>")
     async def widget_file(_: Request, name: str) -> HTTPResponse:
@@ -96,4 +100,5 @@ def create_app(name: str = "eva_web") -> Sanic:
     app.blueprint(console_socket.blueprint())
     app.blueprint(console.blueprint())
     app.blueprint(editor.blueprint())
+    app.blueprint(widget_socket.blueprint())
     return app

@@ -1,4 +1,5 @@
-"""handoff.yml: the language teams and their staffed hours, the queue, tickets and agents.
+"""handoff.yml: the language teams and their staffed hours, the queue, tickets, agents and
+the chat widget's socket.
 
 `load_config` checks the whole file and names the file and the place of the first
 problem. `LiveConfig` re-reads the file when it changes, so new hours or a new agent
@@ -81,6 +82,13 @@ class TicketConfig:
 
 
 @dataclass(frozen=True)
+class WidgetConfig:
+    allowed_origins: frozenset[str]
+    messages_per_minute: int = 30
+    max_frame_bytes: int = 8192
+
+
+@dataclass(frozen=True)
 class AgentConfig:
     id: str
     name: str
@@ -97,6 +105,7 @@ class HandoffConfig:
     queue: QueueConfig
     tickets: TicketConfig
     agents: dict[str, AgentConfig]
+    widget: WidgetConfig
 
     def team_for_language(self, language: str) -> TeamConfig:
         """The team whose key is the language (or its primary subtag), else the first."""
@@ -401,16 +410,37 @@ def _read_yaml(path: Path) -> Any:
         raise HandoffConfigError(f"{path}: YAML syntax error{place}: {problem}") from error
 
 
+def _widget(value: Any) -> WidgetConfig:
+    if value is None:
+        return WidgetConfig(allowed_origins=frozenset())
+    section = _mapping(value, "widget")
+    _only_keys(section, {"allowed_origins", "messages_per_minute", "max_frame_bytes"}, "widget")
+    origins = _list(section.get("allowed_origins"), "widget.allowed_origins")
+    return WidgetConfig(
+        allowed_origins=frozenset(
+            _text(origin, f"widget.allowed_origins[{n}]").rstrip("/")
+            for n, origin in enumerate(origins)
+        ),
+        messages_per_minute=_integer(
+            section.get("messages_per_minute", 30), "widget.messages_per_minute", 1
+        ),
+        max_frame_bytes=_integer(
+            section.get("max_frame_bytes", 8192), "widget.max_frame_bytes", 256
+        ),
+    )
+
+
 def _parse(document: Any) -> HandoffConfig:
     top = "the top level"
     section = _mapping(document, top)
-    _only_keys(section, {"teams", "queue", "tickets", "agents"}, top)
+    _only_keys(section, {"teams", "queue", "tickets", "agents", "widget"}, top)
     teams = _teams(_required(section, "teams", top))
     return HandoffConfig(
         teams=teams,
         queue=_queue(_required(section, "queue", top)),
         tickets=_tickets(_required(section, "tickets", top)),
         agents=_agents(section.get("agents"), teams),
+        widget=_widget(section.get("widget")),
     )
 
 

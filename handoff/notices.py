@@ -29,6 +29,12 @@ NOTICES: dict[str, dict[str, str]] = {
         "en": "We took you out of the queue because we did not hear from you. "
         "Ask for an agent again whenever you need one.",
     },
+    "bot_unavailable": {
+        "ko": "죄송해요, 지금 챗봇이 답하지 못하고 있어요. 메시지는 잘 받았어요. "
+        "잠시 후 다시 보내 주시거나 상담원 연결을 요청해 주세요.",
+        "en": "Sorry, the chatbot cannot answer right now. We have your message. "
+        "Please try again in a moment, or ask for an agent.",
+    },
 }
 
 

@@ -13,6 +13,9 @@ from urllib.parse import quote
 
 import aiohttp
 
+# A turn waits for the model and the action server, on a server that may be under load.
+TURN_TIMEOUT_SECONDS = 60.0
+
 
 class RasaUnavailable(Exception):
     pass
@@ -39,13 +42,20 @@ class RasaApi:
         return params
 
     async def _request(
-        self, method: str, path: str, payload: Any = None, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        params: dict[str, str] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
+        # Per request only when given: aiohttp reads timeout=None as "wait forever".
+        options = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout else {}
         try:
             async with self._session.request(
-                method, f"{self.url}{path}", json=payload, params=self._params(params)
+                method, f"{self.url}{path}", json=payload, params=self._params(params), **options
             ) as reply:
                 if reply.status >= 400:
                     raise RasaUnavailable(f"{method} {path}: HTTP {reply.status}")
@@ -54,8 +64,21 @@ class RasaApi:
             raise RasaUnavailable(f"{method} {path}: {error}") from error
 
     async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        # The reply would be the whole tracker as JSON, which nobody here reads.
         await self._request(
-            "POST", f"/conversations/{quote(conversation_id, safe='')}/tracker/events", events
+            "POST",
+            f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
+            events,
+            {"include_events": "NONE"},
+        )
+
+    async def widget_turn(self, session_id: str, message: str, metadata: dict[str, Any]) -> None:
+        """The bot's answer to a widget message; the Rasa server stores it in the outbox."""
+        await self._request(
+            "POST",
+            "/webhooks/widget/turn",
+            {"session_id": session_id, "message": message, "metadata": metadata},
+            timeout=TURN_TIMEOUT_SECONDS,
         )
 
     async def events(self, conversation_id: str) -> list[dict[str, Any]]:

@@ -3,6 +3,8 @@
 Every step keeps three places in agreement: the handoff state in Redis (handoff.queue),
 the shopper's numbered messages (bot.outbox, which the widget's socket delivers) and
 the Rasa tracker (pause/resume and every agent message, so there is one transcript).
+An agent's message reaches the shopper first and the tracker right after, through
+handoff.transcript_writer, so it never waits behind the bot's other conversations.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from handoff.notices import notice
 from handoff.queue import BOT, CLOSED, QUEUED, WITH_AGENT, Handoff, HandoffQueue, Outcome
 from handoff.rasa_api import RasaApi
 from handoff.relay import push_typing
+from handoff.transcript_writer import TranscriptWriter
 
 MAX_AGENT_MESSAGE_CHARS = 2000
 MAX_RESOLUTION_CHARS = 500
+# Handing back waits this long for the agent's last messages to reach the tracker, so
+# that the transcript keeps its order; after that the bot resumes anyway.
+TRANSCRIPT_FLUSH_SECONDS = 10.0
 
 
 class HandoffError(Exception):
@@ -51,6 +57,7 @@ class HandoffService:
         self.queue = queue
         self.outbox = outbox
         self.rasa = rasa
+        self.transcripts = TranscriptWriter(queue.client, rasa)
         self.live_config = config
 
     @property
@@ -119,27 +126,23 @@ class HandoffService:
         return handoff
 
     async def send(self, agent: AgentConfig, conversation_id: str, text: str) -> int:
-        """An agent's message: into the transcript first, then to the shopper."""
+        """An agent's message: to the shopper, and queued for the transcript."""
         handoff = await self._own(agent, conversation_id)
-        await self.rasa.append_events(
+        sent = time.time()
+        seq = await self.outbox.append(
+            conversation_id,
+            {"role": "agent", "text": text, "agent": {"name": agent.name}, "timestamp": sent},
+        )
+        await self.transcripts.append(
             conversation_id,
             [
                 {
                     "event": "bot",
                     "text": text,
-                    "timestamp": time.time(),
+                    "timestamp": sent,
                     "metadata": {"agent": agent.id, "agent_name": agent.name},
                 }
             ],
-        )
-        seq = await self.outbox.append(
-            conversation_id,
-            {
-                "role": "agent",
-                "text": text,
-                "agent": {"name": agent.name},
-                "timestamp": time.time(),
-            },
         )
         await push_typing(self.queue.client, conversation_id, "agent", False)
         await self.queue.publish(
@@ -161,6 +164,7 @@ class HandoffService:
         await push_typing(self.queue.client, conversation_id, "agent", on)
 
     async def _resume_bot(self, handoff: Handoff, event: str, text: str) -> None:
+        await self.transcripts.flush(handoff.conversation_id, TRANSCRIPT_FLUSH_SECONDS)
         await self.rasa.append_events(
             handoff.conversation_id,
             [

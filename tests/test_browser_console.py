@@ -16,7 +16,7 @@ from tests.widget_client import WidgetClient
 
 
 def _queue_a_shopper(bot: RunningBot, words: str) -> WidgetClient:
-    shopper = WidgetClient(bot.rasa_url, "b" + uuid.uuid4().hex)
+    shopper = WidgetClient(bot.web_url, "b" + uuid.uuid4().hex)
 
     async def ask() -> None:
         await shopper.connect(language="ko")

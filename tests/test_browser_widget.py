@@ -244,7 +244,7 @@ def server_history(bot: RunningBot, session_id: str) -> list[Frame]:
     """Every stored message of a conversation, as a fresh client replaying from seq 0 sees it."""
 
     async def replay() -> list[Frame]:
-        client = WidgetClient(bot.rasa_url, session_id)
+        client = WidgetClient(bot.web_url, session_id)
         welcome = await client.connect(last_seq=0)
         try:
             while len(messages(client.frames)) < welcome["last_seq"]:
@@ -392,9 +392,9 @@ PROXY_PAGE = """<!doctype html>
 @contextmanager
 def shop_behind_a_proxy(bot: RunningBot, browser: Browser) -> Iterator[tuple[Shop, TcpProxy]]:
     """A page from the web service's origin (so the socket's Origin is allowed) whose widget
-    talks to the Rasa server through a proxy that can cut the connection."""
+    talks to the web service through a proxy that can cut the connection."""
     config = bot.stack.config
-    with TcpProxy(config.host, config.rasa_port) as proxy:
+    with TcpProxy(config.host, config.web_port) as proxy:
         # Chromium's Local Network Access checks count a page fulfilled by page.route as
         # public, so its socket to a loopback port needs the permission (a page the web
         # service itself served would not).

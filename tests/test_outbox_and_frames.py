@@ -9,10 +9,11 @@ import uuid
 
 import pytest
 
-from bot.channels.widget import WidgetInput
-from bot.channels.widget_frames import FrameError, ShopperMessage, error_frame, parse_frame
 from bot.outbox import Outbox
 from bot.redis_server import RedisSettings
+from handoff.config import WidgetConfig
+from handoff.widget_frames import FrameError, ShopperMessage, error_frame, parse_frame
+from handoff.widget_socket import origin_allowed
 
 
 def test_writers_in_parallel_get_gapless_numbers_and_replay_is_exact(redis_settings) -> None:
@@ -98,11 +99,11 @@ def test_messages_with_wrong_types_are_bad_frames(frame: dict[str, object]) -> N
 
 def test_origin_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://shop.example, http://x.test:8080")
-    channel = WidgetInput.from_credentials({"allowed_origins": ["http://localhost:8080"]})
-    assert channel.origin_allowed("http://localhost:8080")
-    assert channel.origin_allowed("https://shop.example")
-    assert channel.origin_allowed("http://x.test:8080")
-    assert not channel.origin_allowed("https://evil.example")
-    assert not channel.origin_allowed("null")
+    config = WidgetConfig(allowed_origins=frozenset({"http://localhost:8080"}))
+    assert origin_allowed(config, "http://localhost:8080")
+    assert origin_allowed(config, "https://shop.example")
+    assert origin_allowed(config, "http://x.test:8080")
+    assert not origin_allowed(config, "https://evil.example")
+    assert not origin_allowed(config, "null")
     # Non-browser clients send no Origin; it cannot be checked, so it is not required.
-    assert channel.origin_allowed(None)
+    assert origin_allowed(config, None)

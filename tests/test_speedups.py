@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 import jsonschema
 import pytest
@@ -137,8 +138,8 @@ def _load_agent(model_path, monkeypatch, loader) -> Agent:
     return Agent.load(str(model_path))
 
 
-def _parse_all(agent: Agent) -> list[dict]:
-    async def parse() -> list[dict]:
+def _parse_all(agent: Agent) -> list[dict[str, Any]]:
+    async def parse() -> list[dict[str, Any]]:
         return [await agent.parse_message(text) for text in TEXTS]
 
     return asyncio.run(parse())

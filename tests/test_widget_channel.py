@@ -17,7 +17,7 @@ from tests.widget_client import WidgetClient, messages
 
 
 def client(bot: RunningBot, origin: str | None = None) -> WidgetClient:
-    return WidgetClient(bot.rasa_url, "w" + uuid.uuid4().hex, origin=origin)
+    return WidgetClient(bot.web_url, "w" + uuid.uuid4().hex, origin=origin)
 
 
 def test_reconnect_replays_exactly_what_was_missed(bot: RunningBot) -> None:
@@ -32,14 +32,14 @@ def test_reconnect_replays_exactly_what_was_missed(bot: RunningBot) -> None:
         assert seen == list(range(1, len(seen) + 1))
         await page.close()
 
-        again = WidgetClient(bot.rasa_url, page.session_id)
+        again = WidgetClient(bot.web_url, page.session_id)
         welcome = await again.connect(last_seq=2)
         assert welcome["last_seq"] == seen[-1]
         replayed = [await again.wait_for(lambda f: f["type"] == "message") for _ in seen[2:]]
         assert [frame["seq"] for frame in replayed] == seen[2:]
         await again.close()
 
-        reloaded = WidgetClient(bot.rasa_url, page.session_id)
+        reloaded = WidgetClient(bot.web_url, page.session_id)
         await reloaded.connect(last_seq=0)
         history = [await reloaded.wait_for(lambda f: f["type"] == "message") for _ in seen]
         assert [(f["seq"], f["role"]) for f in history] == [
@@ -150,3 +150,27 @@ def test_the_shops_customer_token_in_hello_proves_the_order(bot: RunningBot) -> 
         await page.close()
 
     asyncio.run(scenario())
+
+
+def test_only_the_web_service_may_ask_the_rasa_server_for_a_widget_turn(bot: RunningBot) -> None:
+    url = f"{bot.rasa_url}/webhooks/widget/turn"
+    session = "w" + uuid.uuid4().hex
+    body = {"session_id": session, "message": "hello", "metadata": {"language": "en"}}
+    assert bot.post(url, body)[0] == 401
+    assert bot.post(f"{url}?token=wrong", body)[0] == 401
+    authorised = f"{url}?token={bot.stack.rasa_api_token}"
+    assert bot.post(authorised, {**body, "session_id": "bad id!"})[0] == 400
+    assert bot.post(authorised, {**body, "message": 42})[0] == 400
+    status, reply = bot.post(authorised, body)
+    assert status == 200 and reply["seqs"], reply
+
+    async def replayed() -> None:
+        # The turn's replies were stored for the shopper's socket, numbered as returned.
+        page = WidgetClient(bot.web_url, session)
+        await page.connect(last_seq=0)
+        frames = [await page.wait_for(lambda f: f["type"] == "message") for _ in reply["seqs"]]
+        assert [frame["seq"] for frame in frames] == reply["seqs"]
+        assert all(frame["role"] == "bot" and frame["text"] for frame in frames)
+        await page.close()
+
+    asyncio.run(replayed())

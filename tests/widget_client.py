@@ -16,8 +16,8 @@ Frame = dict[str, Any]
 
 
 class WidgetClient:
-    def __init__(self, rasa_url: str, session_id: str, origin: str | None = None) -> None:
-        self.url = rasa_url.replace("http://", "ws://") + "/webhooks/widget/socket"
+    def __init__(self, web_url: str, session_id: str, origin: str | None = None) -> None:
+        self.url = web_url.replace("http://", "ws://") + "/webhooks/widget/socket"
         self.session_id = session_id
         self.origin = origin
         self.socket: Any = None

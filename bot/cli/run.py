@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             "\nEva is running:\n"
             f"  Rasa server     {config.rasa_url}\n"
             f"  REST channel    {config.rasa_url}/webhooks/rest/webhook\n"
-            f"  Widget socket   ws://localhost:{config.rasa_port}/webhooks/widget/socket\n"
+            f"  Widget socket   ws://localhost:{config.web_port}/webhooks/widget/socket\n"
             f"  Demo shop       {config.web_url}/\n"
             f"  Agent console   {config.web_url}/agent\n"
             f"  Review inbox    {config.web_url}/editor\n"

@@ -1,12 +1,12 @@
 /*!
  * Eva chat widget: one <script> tag, no dependencies, no build step.
  *
- *   <script src=".../widget/eva-widget.js" data-server="https://bot.example.com"
+ *   <script src=".../widget/eva-widget.js" data-server="https://chat.example.com"
  *           data-language="ko" data-customer-token="..." data-primary-color="#e62e04"
  *           data-title="..." defer></script>
  *
  * Defines <eva-chat> (Shadow DOM, so the shop's CSS cannot reach inside) and appends one to
- * the page. Talks to the Rasa server over one WebSocket: <server>/webhooks/widget/socket,
+ * the page. Talks to the web service over one WebSocket: <server>/webhooks/widget/socket,
  * protocol in docs/widget-protocol.md.
  *
  * Element API: open(), close(), setLanguage("ko"|"en"), send(text), sessionId.
