@@ -1,11 +1,15 @@
 """Agents' messages reach the Rasa tracker after the shopper, in order, even when the
-Rasa server is away for a while (handoff/transcript_writer.py, real Redis and Rasa)."""
+Rasa server is away for a while (handoff/transcript_writer.py, real Redis and Rasa).
+
+The queue is in a Redis of its own, so that the running stack's web service (whose
+sweeper writes whatever it finds queued) cannot take part."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 
+from bot.redis_server import RedisSettings
 from bot.stack import free_port
 from handoff.rasa_api import RasaApi
 from handoff.transcript_writer import PENDING, TranscriptWriter
@@ -20,13 +24,14 @@ async def _bot_texts(rasa: RasaApi, conversation_id: str) -> list[str]:
     return [str(e.get("text")) for e in await rasa.events(conversation_id) if e["event"] == "bot"]
 
 
-def test_queued_lines_wait_out_a_rasa_outage_and_land_in_order(bot: RunningBot) -> None:
-    assert bot.stack.redis_settings is not None
+def test_queued_lines_wait_out_a_rasa_outage_and_land_in_order(
+    bot: RunningBot, redis_settings: RedisSettings
+) -> None:
     conversation_id = "tw" + uuid.uuid4().hex
     lines = [f"line {n} {uuid.uuid4().hex[:6]}" for n in range(3)]
 
     async def scenario() -> None:
-        client = bot.stack.redis_settings.async_client()  # type: ignore[union-attr]
+        client = redis_settings.async_client()
         away = RasaApi(f"http://127.0.0.1:{free_port()}", bot.stack.rasa_api_token, timeout=2)
         rasa = RasaApi(bot.rasa_url, bot.stack.rasa_api_token)
         try:
@@ -55,13 +60,14 @@ def test_queued_lines_wait_out_a_rasa_outage_and_land_in_order(bot: RunningBot) 
     asyncio.run(scenario())
 
 
-def test_lines_queued_while_the_writer_finishes_are_written_too(bot: RunningBot) -> None:
-    assert bot.stack.redis_settings is not None
+def test_lines_queued_while_the_writer_finishes_are_written_too(
+    bot: RunningBot, redis_settings: RedisSettings
+) -> None:
     conversation_id = "tw" + uuid.uuid4().hex
     lines = [f"burst {n} {uuid.uuid4().hex[:6]}" for n in range(12)]
 
     async def scenario() -> None:
-        client = bot.stack.redis_settings.async_client()  # type: ignore[union-attr]
+        client = redis_settings.async_client()
         rasa = RasaApi(bot.rasa_url, bot.stack.rasa_api_token)
         try:
             writer = TranscriptWriter(client, rasa)
