@@ -155,8 +155,7 @@ class BaselineServer:
             "--port",
             str(self.port),
             "--enable-api",
-            "--auth-token",
-            self.token,
+            f"--auth-token={self.token}",  # one argument: the token may begin with "-"
         ]
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log_file:

@@ -79,6 +79,14 @@ class StackConfig:
         return f"http://localhost:{self.web_port}"
 
 
+def _log_tail(log: Path, lines: int = 30) -> str:
+    """The end of a process's log, so that a failed start explains itself in CI output."""
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as error:
+        return f"(log unreadable: {error})"
+
+
 def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -89,9 +97,13 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode}; see {log}")
+            raise RuntimeError(
+                f"{url} exited with {process.returncode}; see {log}:\n{_log_tail(log)}"
+            )
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not answer within {timeout:.0f}s; see {log}")
+            raise RuntimeError(
+                f"{url} did not answer within {timeout:.0f}s; see {log}:\n{_log_tail(log)}"
+            )
         time.sleep(0.25)
 
 
@@ -153,6 +165,28 @@ class Stack:
         self.processes.append(process)
         return process, log
 
+    def rasa_command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "bot.server",
+            "run",
+            "--model",
+            str(self.config.model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            self.config.host,
+            "--port",
+            str(self.config.rasa_port),
+            "--enable-api",
+            # One argument: a token may begin with "-", which argparse would
+            # otherwise take for an option and exit with a usage error.
+            f"--auth-token={self.rasa_api_token}",
+        ]
+
     def start(self, timeout: float = 180.0) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -169,28 +203,7 @@ class Stack:
                     str(self.config.action_port),
                 ],
             )
-            rasa, rasa_log = self._spawn(
-                "rasa",
-                [
-                    sys.executable,
-                    "-m",
-                    "bot.server",
-                    "run",
-                    "--model",
-                    str(self.config.model),
-                    "--endpoints",
-                    "endpoints.yml",
-                    "--credentials",
-                    "credentials.yml",
-                    "--interface",
-                    self.config.host,
-                    "--port",
-                    str(self.config.rasa_port),
-                    "--enable-api",
-                    "--auth-token",
-                    self.rasa_api_token,
-                ],
-            )
+            rasa, rasa_log = self._spawn("rasa", self.rasa_command())
             web, web_log = self._spawn("web", [sys.executable, "-m", "handoff"])
             wait_for_http(f"{self.config.action_url}/health", actions, actions_log, timeout)
             wait_for_http(f"{self.config.web_url}/health", web, web_log, timeout)
