@@ -47,7 +47,11 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def suggested_faq_key(events: list[dict[str, Any]]) -> tuple[str, float] | None:
-    """The FAQ entry the bot's own selector ranks first for the shopper's latest words."""
+    """The FAQ entry picked for the shopper's latest FAQ question, and its confidence.
+
+    Only messages the bot took for FAQ questions get a pick (bot/nlu/faq_selector.py),
+    so a later "let me talk to a person" does not hide the question before it.
+    """
     for event in reversed(events):
         if event.get("event") != "user":
             continue
@@ -56,5 +60,4 @@ def suggested_faq_key(events: list[dict[str, Any]]) -> tuple[str, float] | None:
         key = str(response.get("intent_response_key") or "")
         if key.startswith("faq/"):
             return key[len("faq/") :], float(response.get("confidence") or 0.0)
-        return None
     return None

@@ -381,3 +381,24 @@ def test_no_to_the_offer_goes_back_to_the_menu(bot: RunningBot) -> None:
     assert payloads == ["/affirm", "/deny"]
     _, menu = _texts_and_payloads(bot.say(sender, "no thanks"))
     assert "/request_agent" in menu and "/order_status" in menu
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [("ko", "배송 얼마나 걸려요?"), ("en", "how long does shipping take")],
+)
+def test_the_agent_is_offered_the_answer_to_the_shoppers_faq_question(
+    bot: RunningBot, language: str, question: str
+) -> None:
+    sender = session_id()
+    answer = bot.say(sender, question)[0]["text"]
+    # Asking for a person is not an FAQ question: the suggestion stays with the one before.
+    bot.say(sender, SCENARIOS[language]["ask"])
+    api = AgentApi(bot, SCENARIOS[language]["agent"])
+    status, conversation = asyncio.run(api.call("GET", f"/conversations/{sender}"))
+    assert status == 200, conversation
+    suggestion = conversation["suggestion"]
+    assert suggestion is not None and suggestion["answer"][language] == answer, suggestion
+    assert 0 < suggestion["confidence"] <= 1
+    asyncio.run(api.call("POST", f"/conversations/{sender}/claim"))
+    asyncio.run(api.call("POST", f"/conversations/{sender}/close", {"resolution": "test"}))
