@@ -12,6 +12,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.tensorflow.models import RasaModel
 
 from bot import speedups
@@ -28,10 +29,45 @@ VALID_REPLIES = [
         "responses": [{"text": "안녕하세요", "buttons": [], "custom": {}}],
     },
 ]
+# Fields an event type must carry in Rasa's schema; the others need only "event".
+REQUIRED_FIELDS: dict[str, dict[str, Any]] = {
+    "slot": {"name": "order_id", "value": None},
+    "entities": {"entities": []},
+}
+EVENT_TYPES = [branch["properties"]["event"]["const"] for branch in EVENT_SCHEMA["oneOf"]]
+VALID_REPLIES += [
+    {"events": [{"event": kind, "timestamp": 1.5, **REQUIRED_FIELDS.get(kind, {})}]}
+    for kind in EVENT_TYPES
+] + [
+    {
+        "events": [
+            {
+                "event": "user",
+                "text": "배송 얼마나 걸려요?",
+                "parse_data": {
+                    "intent": {"name": "faq", "confidence": 0.99},
+                    "entities": [{"entity": "language", "value": "ko", "start": 0, "end": 2}],
+                    "response_selector": {"all_retrieval_intents": ["faq"]},
+                },
+            },
+            {"event": "bot", "text": "3-7일", "metadata": {"lang": "ko"}},
+        ]
+    }
+]
 INVALID_REPLIES = [
     {"events": "not a list"},
+    {"events": None},
     {"events": [{"event": "no_such_event"}]},
     {"events": [{"event": "slot"}]},
+    {"events": [{"event": "slot", "name": 3, "value": 1}]},
+    {"events": [{"event": ["slot"]}]},
+    {"events": [{"name": "order_id"}]},
+    {"events": [5]},
+    {"events": [{"event": "bot", "timestamp": "now"}]},
+    {"events": [{"event": "user", "text": 5}]},
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "x"}]}}]},
+    {"events": [{"event": "entities", "entities": "none"}]},
+    {"events": [{"event": "active_loop", "metadata": []}]},
     {"responses": [1, 2]},
     [],
 ]
