@@ -10,7 +10,10 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
-from rasa.shared.core.events import Event
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.tensorflow.models import RasaModel
@@ -199,3 +202,29 @@ def test_models_loaded_for_inference_predict_exactly_as_rasas(model_path, monkey
     # Adam keeps two slots per weight; untrained, it holds only its step counter.
     assert all(len(model.optimizer.variables()) > 10 for model in _tensorflow_models(rasas))
     assert all(len(model.optimizer.variables()) == 1 for model in _tensorflow_models(ours))
+
+
+def test_graphs_run_in_order_give_what_dask_gives(model_path, monkeypatch):
+    agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+    assert agent.processor is not None
+    processor = agent.processor
+
+    def conversation_results() -> tuple[list[dict[str, Any]], list[Any]]:
+        parses = _parse_all(agent)
+        events: list[Event] = []
+        predictions = []
+        for parse in parses:
+            events += [ActionExecuted("action_listen"), UserUttered(parse["text"], parse["intent"])]
+            tracker = DialogueStateTracker.from_events("t", events, slots=processor.domain.slots)
+            predictions.append(processor._predict_next_with_tracker(tracker))
+        return parses, predictions
+
+    monkeypatch.setattr(DaskGraphRunner, "run", speedups.ORIGINAL_RUN_GRAPH)
+    with_dask = conversation_results()
+    monkeypatch.setattr(DaskGraphRunner, "run", speedups.run_graph_in_order)
+    in_order = conversation_results()
+    assert in_order == with_dask
+    assert {p.max_confidence_index for p in in_order[1]} != {in_order[1][0].max_confidence_index}
+    with pytest.raises(GraphRunError, match="clashes with a node name"):
+        target = processor.model_metadata.core_target
+        processor.graph_runner.run(inputs={"__tracker__": target}, targets=[target])
