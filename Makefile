@@ -46,7 +46,7 @@ install: $(VENV)/.installed
 # so a changed .py retrains from scratch (--force).
 $(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
 	@echo "Training the model (a few minutes on 2 cores)..."
-	$(PY) -m rasa train --quiet --config config.yml --domain domain.yml --data data \
+	$(PY) -m bot.server train --quiet --config config.yml --domain domain.yml --data data \
 	  --out models --fixed-model-name current $(if $(filter %.py,$?),--force)
 	@touch $@
 

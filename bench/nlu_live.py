@@ -2,7 +2,7 @@
 
 An editor adds an example and runs `eva train` and `eva publish`. Here: the data is
 copied, one English example is added to it, our config is trained on the copy from
-scratch (`rasa train --force`, the full training time of benchmark 4), and the model
+scratch (`eva train --force`, the full training time of benchmark 4), and the model
 is put live in the running stack through the model-swap endpoint `eva publish` uses.
 Live means: every Rasa worker has swapped, `/status` reports another model id than
 before, and the new example parses to its intent.

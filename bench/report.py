@@ -287,7 +287,7 @@ def _training(results: Results) -> list[str]:
         else:
             source = "this run" if train.this_run else f"cached model, trained {train.when}"
             rows.append([system, number(train.seconds), source])
-    lines += _table(["full training (`rasa train`)", "seconds", "when"], rows)
+    lines += _table(["full training (`eva train --force`)", "seconds", "when"], rows)
     ours_train = results.training.get(OURS)
     base_train = results.training.get(BASELINE)
     if ours_train and base_train:

@@ -1,4 +1,4 @@
-"""`python -m bot.server run ...`: Rasa's own command line, with bot/speedups.py installed.
+"""`python -m bot.server run|train ...`: Rasa's own command line, with bot/speedups.py installed.
 
 Kiwi's dictionaries and model (300 MB) are loaded here, before Sanic forks its
 workers (SANIC_WORKERS), so that every worker shares one copy instead of loading its

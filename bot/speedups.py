@@ -1,7 +1,8 @@
 """Faster versions of Rasa 3.6 and Sanic 21.12 functions on every turn's path, same results.
 
-Installed by `python -m bot.server` (the Rasa server `make run` starts) before Rasa
-loads. Measured with py-spy under load (docs/benchmarks.md):
+Installed by `python -m bot.server` (the Rasa server `make run` starts, and the training
+`make model` and `eva train` run) before Rasa loads. Measured with py-spy under load
+(docs/benchmarks.md):
 
 - `RemoteAction._validate_action_result` checked every action server reply with
   `jsonschema.validate`, which re-checks the schema itself and builds a validator
@@ -32,7 +33,8 @@ loads. Measured with py-spy under load (docs/benchmarks.md):
 - `DaskGraphRunner.run` built a dask graph and ran dask's scheduler for every parse
   and every action prediction, for graphs that are short chains of nodes: 3 % of the
   server's CPU. The same node calls, in an order computed once per list of targets,
-  give the same results.
+  give the same results. In a training, DIET and the ResponseSelector train side by side
+  (bot/parallel_training.py).
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
 replacements still behave like the originals.
@@ -63,6 +65,9 @@ from rasa.utils.tensorflow.constants import RUN_EAGERLY
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 from sanic.server import runners
+
+from bot import fingerprints
+from bot.parallel_training import train_side_by_side, trains_tensorflow_model
 
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 ORIGINAL_RESOLVE = Event.resolve_by_type
@@ -243,7 +248,11 @@ def run_graph_in_order(
         values[name] = (name, value)
     try:
         for name, needs in order:
-            if name not in values:
+            if name in values:
+                continue
+            if trains_tensorflow_model(self, name):
+                values.update(train_side_by_side(self, order, values, name))
+            else:
                 # A name that is neither a node nor an input is passed as itself (dask's rule).
                 values[name] = self._instantiated_nodes[name](*(values.get(n, n) for n in needs))
     except RuntimeError as error:
@@ -289,3 +298,4 @@ def install() -> None:
     RasaModel.load = classmethod(load_model_for_inference)  # type: ignore[assignment]
     MessageProcessor.parse_message = parse_message_off_loop  # type: ignore[method-assign]
     DaskGraphRunner.run = run_graph_in_order  # type: ignore[method-assign]
+    fingerprints.install()

@@ -526,7 +526,7 @@ def test_train_reuses_the_cache_unless_component_code_changed(
     _age(model, 365 * 50)
     assert train.main(["--out", str(tmp_path), "--lang", "ko"]) == 0
     command = no_training[-1]
-    assert command[1:4] == ["-m", "rasa", "train"] and command[-1] == "--force"
+    assert command[1:4] == ["-m", "bot.server", "train"] and command[-1] == "--force"
     assert command[command.index("--fixed-model-name") + 1] == "current"
     output = capsys.readouterr().out
     assert "처음부터 학습해요" in output and "학습을 마쳤어요" in output

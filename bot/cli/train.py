@@ -58,7 +58,7 @@ def rasa_command(
     command = [
         sys.executable,
         "-m",
-        "rasa",
+        "bot.server",
         "train",
         "--quiet",
         "--config",

@@ -1,0 +1,101 @@
+"""Fingerprints of features and tokens: equal content, equal fingerprint; else different."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.training_data.features import Features
+
+from bot.fingerprints import features_fingerprint, token_fingerprint
+from bot.stack import PROJECT_DIR
+
+ROWS, COLUMNS, VALUES = [0, 2, 1, 2], [3, 0, 1, 4], [1.0, 2.0, 3.0, 1.0]
+
+
+def _sparse(matrix: scipy.sparse.spmatrix, attribute: str = "text") -> Features:
+    return Features(matrix, "sequence", attribute, "CountVectorsFeaturizer")
+
+
+def _coo(order: list[int], shape: tuple[int, int] = (3, 5)) -> scipy.sparse.coo_matrix:
+    return scipy.sparse.coo_matrix(
+        ([VALUES[i] for i in order], ([ROWS[i] for i in order], [COLUMNS[i] for i in order])),
+        shape=shape,
+    )
+
+
+def test_the_same_sparse_content_in_any_format_or_order_has_one_fingerprint() -> None:
+    coo = _coo([0, 1, 2, 3])
+    same = [coo, _coo([3, 1, 0, 2]), coo.tocsr(), coo.tocsc()]
+    assert len({features_fingerprint(_sparse(matrix)) for matrix in same}) == 1
+
+
+def test_a_fingerprint_leaves_the_matrix_as_it_was() -> None:
+    shuffled = _coo([3, 1, 0, 2])
+    features_fingerprint(_sparse(shuffled))
+    assert list(shuffled.row) == [2, 2, 0, 1] and list(shuffled.data) == [1.0, 2.0, 1.0, 3.0]
+
+
+def test_different_features_have_different_fingerprints() -> None:
+    base = _coo([0, 1, 2, 3])
+    changed_value = base.copy()
+    changed_value.data[0] = 5.0
+    variants = [
+        _sparse(base),
+        _sparse(changed_value),
+        _sparse(_coo([0, 1, 2, 3], shape=(3, 6))),
+        _sparse(base, attribute="response"),
+        Features(base, "sentence", "text", "CountVectorsFeaturizer"),
+        Features(base, "sequence", "text", "RegexFeaturizer"),
+        Features(base.toarray(), "sequence", "text", "CountVectorsFeaturizer"),
+        Features(base.toarray().astype(np.float32), "sequence", "text", "CountVectorsFeaturizer"),
+    ]
+    assert len({features_fingerprint(features) for features in variants}) == len(variants)
+
+
+def test_fingerprints_do_not_depend_on_the_process() -> None:
+    # Rasa's cache compares fingerprints of one training with those of the next.
+    script = (
+        "from tests.test_fingerprints import _coo, _sparse\n"
+        "from bot.fingerprints import features_fingerprint, token_fingerprint\n"
+        "from rasa.nlu.tokenizers.tokenizer import Token\n"
+        "print(features_fingerprint(_sparse(_coo([0, 1, 2, 3]))))\n"
+        "print(token_fingerprint(Token('배송', 0, lemma='배송', data={'pos': 'NNG'})))\n"
+    )
+    here = [
+        features_fingerprint(_sparse(_coo([0, 1, 2, 3]))),
+        token_fingerprint(Token("배송", 0, lemma="배송", data={"pos": "NNG"})),
+    ]
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(PROJECT_DIR)}
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        assert done.stdout.split() == here
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        Token("배송", 1, lemma="배송", data={"pos": "NNG"}),
+        Token("배송", 0, lemma="배송하다", data={"pos": "NNG"}),
+        Token("배송", 0, lemma="배송", data={"pos": "VV"}),
+        Token("배송", 0, lemma="배송", data={}),
+        Token("배달", 0, lemma="배송", data={"pos": "NNG"}),
+    ],
+)
+def test_tokens_differing_in_anything_have_different_fingerprints(other: Token) -> None:
+    token = Token("배송", 0, lemma="배송", data={"pos": "NNG"})
+    same = Token("배송", 0, lemma="배송", data={"pos": "NNG"})
+    assert token_fingerprint(token) == token_fingerprint(same)
+    assert token_fingerprint(token) != token_fingerprint(other)
+
+
+def test_token_data_that_json_cannot_hold_still_fingerprints() -> None:
+    token = Token("x", 0, data={"vector": np.array([1, 2])})
+    assert len(token_fingerprint(token)) == 32
