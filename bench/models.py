@@ -191,14 +191,16 @@ def baseline_model() -> tuple[Path, TrainTime]:
     return BASELINE_MODEL, record_baseline(seconds)
 
 
-def time_our_training(data: Path) -> tuple[TrainTime, Path]:
+def time_our_training(data: Path, command_module: str = "bot.server") -> tuple[TrainTime, Path]:
     """A fresh, uncached `eva train --force` of our config on `data`, into bench/.work/train/.
 
-    Returns the time and the model, which the benchmark then puts live.
+    Returns the time and the model, which the benchmark then puts live. With
+    `command_module="rasa"`: stock `rasa train --force` of the same config and data.
     """
     out = WORK_DIR / "train"
     shutil.rmtree(out, ignore_errors=True)
-    log = WORK_DIR / "logs" / "train-ours.log"
-    seconds = _train("bot.server", PROJECT_DIR / "config.yml", out, "ours", log, True, data)
+    name = "ours" if command_module == "bot.server" else f"ours-{command_module}"
+    log = WORK_DIR / "logs" / f"train-{name}.log"
+    seconds = _train(command_module, PROJECT_DIR / "config.yml", out, name, log, True, data)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return TrainTime(seconds, when, this_run=True), out / "ours.tar.gz"
+    return TrainTime(seconds, when, this_run=True), out / f"{name}.tar.gz"

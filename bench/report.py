@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.models import BASELINE_EPOCHS
-from bench.results import BASELINE, OURS, REST, WIDGET, Results
+from bench.results import BASELINE, OURS, OURS_STOCK_TRAINING, REST, WIDGET, Results
 from bench.stats import LoadSummary, MedianLoad, is_number, median
 from bench.targets import GIB, checks
 
@@ -279,15 +279,17 @@ def _length_common_turn(results: Results) -> list[str]:
 def _training(results: Results) -> list[str]:
     lines = ["## 4. Training and publishing", ""]
     rows = []
-    for system in (OURS, BASELINE):
+    for system in (OURS, OURS_STOCK_TRAINING, BASELINE):
         train = results.training.get(system)
+        if system == OURS_STOCK_TRAINING and train is None:
+            continue
         if train is None:
             source = "not timed in quick mode" if results.quick else "—"
             rows.append([system, "—", source])
         else:
             source = "this run" if train.this_run else f"cached model, trained {train.when}"
             rows.append([system, number(train.seconds), source])
-    lines += _table(["full training (`eva train --force`)", "seconds", "when"], rows)
+    lines += _table(["full training (`--force`)", "seconds", "when"], rows)
     ours_train = results.training.get(OURS)
     base_train = results.training.get(BASELINE)
     if ours_train and base_train:
@@ -300,6 +302,15 @@ def _training(results: Results) -> list[str]:
             "stock training time).",
             "",
         ]
+    stock_train = results.training.get(OURS_STOCK_TRAINING)
+    if ours_train and stock_train:
+        lines += [
+            f"Our training path / stock `rasa train` of the same config and data, one after "
+            f"the other in this run: {ratio(ours_train.seconds, stock_train.seconds)} (the "
+            "models are the same byte for byte: `bot/parallel_training.py`, "
+            "`bot/fingerprints.py`).",
+            "",
+        ]
     tries = results.faq_live_seconds
     lines += [
         "**FAQ answer edit → live** (ours): a changed answer written into the FAQ file the "
@@ -307,7 +318,7 @@ def _training(results: Results) -> list[str]:
         f"answer comes back. Median of {len(tries)} edit(s): **{number(results.faq_live(), 2)} "
         f"s** (each: {', '.join(f'{t:.2f}' for t in tries) or '—'} s). The baseline's answers "
         "are responses in the trained model: an edit there needs a full training and a "
-        "restart (the two rows above plus section 6).",
+        "restart (the baseline's training row above plus section 6).",
         "",
     ]
     swap = results.nlu_example_swap_seconds

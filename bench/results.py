@@ -16,6 +16,8 @@ from bench.stats import LoadSummary, MedianLoad, is_number, median
 
 OURS = "ours"
 BASELINE = "baseline"
+# Our config and data trained by stock `rasa train`: what our training path saves.
+OURS_STOCK_TRAINING = "ours, stock `rasa train`"
 REST = "rest"
 WIDGET = "widget"
 

@@ -20,7 +20,15 @@ from bench.machine import describe, load_average
 from bench.models import WORK_DIR, baseline_model, our_model, time_our_training
 from bench.nlu_live import data_with_new_example, swap_to_live
 from bench.plan import Plan
-from bench.results import BASELINE, OURS, REST, WIDGET, LoadRecord, Results
+from bench.results import (
+    BASELINE,
+    OURS,
+    OURS_STOCK_TRAINING,
+    REST,
+    WIDGET,
+    LoadRecord,
+    Results,
+)
 from bench.runners import BaselineServer, OurStack, Target
 from bench.startup import first_reply
 from bench.stats import LoadSummary
@@ -205,8 +213,12 @@ def run(plan: Plan) -> Results:
         _say("timing a fresh training of our model with one new NLU example (--force)...")
         data = data_with_new_example(WORK_DIR / "data-with-new-example")
         results.training[OURS], new_model = time_our_training(data)
-        shutil.rmtree(data, ignore_errors=True)
         _say(f"  {results.training[OURS].seconds:.0f} s")
+        new_model = new_model.rename(WORK_DIR / "new-example.tar.gz")
+        _say("the same with stock `rasa train`...")
+        results.training[OURS_STOCK_TRAINING], _ = time_our_training(data, "rasa")
+        shutil.rmtree(data, ignore_errors=True)
+        _say(f"  {results.training[OURS_STOCK_TRAINING].seconds:.0f} s")
 
     ours = _start_ours(results)
     baseline: BaselineServer | None = None
