@@ -10,8 +10,12 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
+from rasa.core.policies.memoization import MemoizationPolicy
 from rasa.engine.exceptions import GraphRunError
+from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
@@ -228,3 +232,37 @@ def test_graphs_run_in_order_give_what_dask_gives(model_path, monkeypatch):
     with pytest.raises(GraphRunError, match="clashes with a node name"):
         target = processor.model_metadata.core_target
         processor.graph_runner.run(inputs={"__tracker__": target}, targets=[target])
+
+
+STATE_HISTORIES: list[list[dict[str, Any]]] = [
+    [],
+    [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}],
+    [
+        {},
+        {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "order_status"}},
+        {
+            "prev_action": {"action_name": "order_form"},
+            "active_loop": {"name": "order_form"},
+            "slots": {"language": (1.0,), "order_id": (1.0,)},
+            "user": {"intent": "inform", "entities": ("order_id",)},
+        },
+    ],
+    [{"user": {"text": "배송 언제 와요?"}, "prev_action": {"action_text": "안녕하세요"}}],
+]
+
+
+@pytest.mark.parametrize("compression", [True, False])
+def test_memoization_keys_are_rasas_own(tmp_path, compression):
+    policy = MemoizationPolicy.create(
+        {
+            **MemoizationPolicy.get_default_config(),
+            "enable_feature_string_compression": compression,
+        },
+        LocalModelStorage(tmp_path),
+        Resource("memoization"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    for states in STATE_HISTORIES * 2:
+        assert speedups.create_feature_key(policy, states) == speedups.ORIGINAL_FEATURE_KEY(
+            policy, states
+        )
