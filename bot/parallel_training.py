@@ -70,8 +70,10 @@ def train_side_by_side(
         # A name that is neither a node nor an input is passed as itself (dask's rule).
         return [values.get(need, need) for need in needs_of[name]]
 
-    children = [_Child(nodes[name], arguments(name)) for name in others]
+    children: list[_Child] = []
     try:
+        for name in others:
+            children.append(_Child(nodes[name], arguments(name)))
         results = {first: nodes[first](*arguments(first))}
         for child in children:
             results[child.name] = child.result()
