@@ -36,21 +36,27 @@ def _array_parts(array: np.ndarray[Any, Any]) -> tuple[bytes, ...]:
     return str(contiguous.dtype).encode(), str(contiguous.shape).encode(), contiguous.tobytes()
 
 
+def _sparse_parts(matrix: scipy.sparse.spmatrix) -> tuple[bytes, ...]:
+    """Shape, then each stored entry's position in row-major order and its value.
+
+    Duplicate entries are summed and the entries sorted, so any format and order of the
+    same matrix hashes alike; with numpy alone, because building a canonical CSR matrix
+    through scipy took ~100 µs per feature, for tens of thousands of features per run.
+    """
+    coo = matrix if matrix.format == "coo" else matrix.tocoo()
+    positions = coo.row.astype(np.int64) * coo.shape[1] + coo.col
+    values = coo.data
+    if positions.size > 1 and not np.all(positions[1:] > positions[:-1]):
+        order = np.argsort(positions, kind="stable")
+        positions, starts = np.unique(positions[order], return_index=True)
+        values = np.add.reduceat(values[order], starts)
+    return str(coo.shape).encode(), *_array_parts(positions), *_array_parts(values)
+
+
 def features_fingerprint(self: Features) -> str:
     """`Features.fingerprint`: the same content, whatever sparse format holds it."""
     if self._cached_fingerprint is None:
-        if self.is_dense():
-            matrix = _array_parts(self.features)
-        else:
-            canonical = scipy.sparse.csr_matrix(self.features, copy=True)
-            canonical.sum_duplicates()
-            canonical.sort_indices()
-            matrix = (
-                str(canonical.shape).encode(),
-                *_array_parts(canonical.indptr),
-                *_array_parts(canonical.indices),
-                *_array_parts(canonical.data),
-            )
+        matrix = _array_parts(self.features) if self.is_dense() else _sparse_parts(self.features)
         header = json.dumps([self.type, self.origin, self.attribute]).encode()
         self._cached_fingerprint = _digest(header, *matrix)
     return str(self._cached_fingerprint)

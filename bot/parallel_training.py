@@ -34,6 +34,8 @@ from rasa.engine.training.hooks import TrainingHook
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from tensorflow.python.eager import context as tensorflow_context
 
+from bot.background_validation import wait_for_validation
+
 if TYPE_CHECKING:
     from bot.speedups import ExecutionOrder
 
@@ -52,6 +54,8 @@ def train_side_by_side(
     runner: DaskGraphRunner, order: ExecutionOrder, values: dict[str, Any], first: str
 ) -> dict[str, NodeResult]:
     """Trains `first` here and every other ready TensorFlow training in a child."""
+    # Both cores are for the trainings now, and an invalid project stops before them.
+    wait_for_validation()
     needs_of = dict(order)
     nodes = runner._instantiated_nodes
     others = [

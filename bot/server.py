@@ -1,4 +1,5 @@
-"""`python -m bot.server run|train ...`: Rasa's own command line, with bot/speedups.py installed.
+"""`python -m bot.server run|train ...`: Rasa's own command line, with bot/speedups.py installed
+and `rasa train`'s validation run beside the training (bot/background_validation.py).
 
 Kiwi's dictionaries and model (300 MB) are loaded here, before Sanic forks its
 workers (SANIC_WORKERS), so that every worker shares one copy instead of loading its
@@ -7,12 +8,13 @@ own.
 
 from __future__ import annotations
 
-from bot import speedups
+from bot import background_validation, speedups
 from bot.nlu.ko_en_tokenizer import kiwi
 
 
 def main() -> None:
     speedups.install()
+    background_validation.install()
     kiwi().tokenize("안녕하세요")
     from rasa.__main__ import main as rasa_main
 

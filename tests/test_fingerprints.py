@@ -35,6 +35,13 @@ def test_the_same_sparse_content_in_any_format_or_order_has_one_fingerprint() ->
     assert len({features_fingerprint(_sparse(matrix)) for matrix in same}) == 1
 
 
+def test_duplicate_entries_count_as_their_sum() -> None:
+    split = scipy.sparse.coo_matrix(([1.0, 2.0, 0.5], ([1, 0, 1], [4, 3, 4])), shape=(2, 5))
+    summed = scipy.sparse.coo_matrix(([2.0, 1.5], ([0, 1], [3, 4])), shape=(2, 5))
+    assert features_fingerprint(_sparse(split)) == features_fingerprint(_sparse(summed))
+    assert features_fingerprint(_sparse(split)) != features_fingerprint(_sparse(summed * 2))
+
+
 def test_a_fingerprint_leaves_the_matrix_as_it_was() -> None:
     shuffled = _coo([3, 1, 0, 2])
     features_fingerprint(_sparse(shuffled))
