@@ -41,7 +41,7 @@ Installed by `python -m bot.server` (the Rasa server `make run` starts, and the 
   give the same results. In a training, DIET and the ResponseSelector train side by side
   (bot/parallel_training.py).
 
-Sparse features are joined in bot/sparse_features.py and fingerprinted in
+A message's features are joined in bot/message_features.py and fingerprinted in
 bot/fingerprints.py; bot/direct_prediction.py calls the classifiers' traced graphs.
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
@@ -81,7 +81,7 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 from sanic.server import runners
 
-from bot import direct_prediction, fingerprints, sparse_features
+from bot import direct_prediction, fingerprints, message_features
 from bot.parallel_training import train_side_by_side, trains_tensorflow_model
 
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
@@ -346,5 +346,5 @@ def install() -> None:
     MemoizationPolicy._create_feature_key = create_feature_key  # type: ignore[method-assign]
     Domain.is_empty = domain_is_empty  # type: ignore[method-assign]
     fingerprints.install()
-    sparse_features.install()
+    message_features.install()
     direct_prediction.install()

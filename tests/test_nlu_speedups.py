@@ -1,4 +1,4 @@
-"""The NLU's faster paths (bot/sparse_features.py, bot/direct_prediction.py, the empty
+"""The NLU's faster paths (bot/message_features.py, bot/direct_prediction.py, the empty
 domain check) give what Rasa's own code gives."""
 
 from __future__ import annotations
@@ -7,13 +7,21 @@ from typing import Any
 
 import numpy as np
 import pytest
+import rasa.utils.tensorflow.model_data_utils as model_data_utils
 import scipy.sparse
 from rasa.shared.core.domain import Domain
 from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.models import RasaModel
 
-from bot import direct_prediction, speedups
-from bot.sparse_features import ORIGINAL_COMBINE_SPARSE, combine_sparse_features, hstack_coo
+from bot import direct_prediction, message_features, speedups
+from bot.message_features import (
+    ORIGINAL_COMBINE_SPARSE,
+    combine_features,
+    combine_sparse_features,
+    create_fake_features,
+    hstack_coo,
+)
 from bot.stack import PROJECT_DIR
 from tests.test_speedups import TEXTS, _load_agent, _parse_all, _tensorflow_models
 
@@ -55,6 +63,54 @@ def test_other_formats_and_mismatched_rows_take_rasas_path() -> None:
         combine_sparse_features(Features(left, "sequence", "text", "a"), one_row)
 
 
+def _same_features(ours: Features | None, rasas: Features | None) -> bool:
+    if ours is None or rasas is None:
+        return ours is rasas
+    mine, theirs = ours.features, rasas.features
+    if scipy.sparse.issparse(mine) != scipy.sparse.issparse(theirs):
+        return False
+    if scipy.sparse.issparse(mine):
+        mine, theirs = mine.tocoo(), theirs.tocoo()
+        arrays = [(mine.row, theirs.row), (mine.col, theirs.col), (mine.data, theirs.data)]
+        if mine.format != theirs.format or mine.shape != theirs.shape:
+            return False
+    else:
+        arrays = [(mine, theirs)]
+    return all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in arrays) and (
+        (ours.type, ours.attribute, ours.origin) == (rasas.type, rasas.attribute, rasas.origin)
+    )
+
+
+def _features(rng: np.random.Generator, count: int, sparse: bool) -> list[Features]:
+    rows = int(rng.integers(1, 6))
+    made = []
+    for origin in range(count):
+        matrix = _random_coo(rng, rows, np.int64)
+        made.append(
+            Features(matrix if sparse else matrix.toarray(), "sequence", "text", f"f{origin}")
+        )
+    return made
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+def test_features_are_combined_and_faked_as_rasa_does(sparse: bool) -> None:
+    rng = np.random.default_rng(11)
+    for count in range(4):
+        features = _features(rng, count, sparse)
+        rasas = message_features.ORIGINAL_COMBINE_FEATURES(features, ["a", "b"])
+        assert _same_features(combine_features(features, ["a", "b"]), rasas)
+        if count:
+            all_features = [[None], [features]]
+            fake = create_fake_features(all_features)  # type: ignore[arg-type]
+            rasas_fake = message_features.ORIGINAL_FAKE_FEATURES(all_features)  # type: ignore[arg-type]
+            assert len(fake) == len(rasas_fake) == count
+            assert all(_same_features(a, b) for a, b in zip(fake, rasas_fake, strict=True))
+    # A lone feature's matrix is a copy: changing the result leaves the message's alone.
+    lone = _features(rng, 1, sparse)
+    combined = combine_features(lone, [])
+    assert combined is not None and combined.features is not lone[0].features
+
+
 def test_the_empty_domain_check_agrees_with_rasas() -> None:
     project = Domain.load(str(PROJECT_DIR / "domain.yml"))
     for domain in (Domain.empty(), project, Domain.from_dict({"intents": ["greet"]})):
@@ -62,11 +118,31 @@ def test_the_empty_domain_check_agrees_with_rasas() -> None:
     assert speedups.domain_is_empty(Domain.empty()) and not speedups.domain_is_empty(project)
 
 
-def test_direct_predictions_parse_as_rasas(model_path, monkeypatch):
+def _nlu_paths(monkeypatch: pytest.MonkeyPatch, ours: bool) -> None:
+    monkeypatch.setattr(
+        RasaModel,
+        "_rasa_predict",
+        direct_prediction.rasa_predict if ours else direct_prediction.ORIGINAL_RASA_PREDICT,
+    )
+    monkeypatch.setattr(
+        Features,
+        "_combine_sparse_features",
+        combine_sparse_features if ours else ORIGINAL_COMBINE_SPARSE,
+    )
+    combine = combine_features if ours else message_features.ORIGINAL_COMBINE_FEATURES
+    monkeypatch.setattr(Message, "_combine_features", staticmethod(combine))
+    monkeypatch.setattr(
+        model_data_utils,
+        "_create_fake_features",
+        create_fake_features if ours else message_features.ORIGINAL_FAKE_FEATURES,
+    )
+
+
+def test_parses_are_rasas_own(model_path, monkeypatch):
     agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
-    monkeypatch.setattr(RasaModel, "_rasa_predict", direct_prediction.ORIGINAL_RASA_PREDICT)
+    _nlu_paths(monkeypatch, ours=False)
     rasas = _parse_all(agent)
-    monkeypatch.setattr(RasaModel, "_rasa_predict", direct_prediction.rasa_predict)
+    _nlu_paths(monkeypatch, ours=True)
     ours = _parse_all(agent)
     assert ours == rasas
     assert len(TEXTS) == len(ours)
