@@ -42,7 +42,8 @@ Installed by `python -m bot.server` (the Rasa server `make run` starts, and the 
   (bot/parallel_training.py).
 
 A message's features are joined in bot/message_features.py and fingerprinted in
-bot/fingerprints.py; bot/direct_prediction.py calls the classifiers' traced graphs.
+bot/fingerprints.py; bot/direct_prediction.py calls the classifiers' traced graphs;
+bot/count_vectors.py featurizes many messages per scikit-learn call.
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
 replacements still behave like the originals.
@@ -81,7 +82,7 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 from sanic.server import runners
 
-from bot import direct_prediction, fingerprints, message_features
+from bot import count_vectors, direct_prediction, fingerprints, message_features
 from bot.parallel_training import train_side_by_side, trains_tensorflow_model
 
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
@@ -347,4 +348,5 @@ def install() -> None:
     Domain.is_empty = domain_is_empty  # type: ignore[method-assign]
     fingerprints.install()
     message_features.install()
+    count_vectors.install()
     direct_prediction.install()
