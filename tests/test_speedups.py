@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import socket
 from typing import Any
 
@@ -16,13 +17,16 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.slots import AnySlot, BooleanSlot, CategoricalSlot, FloatSlot, ListSlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.tensorflow.models import RasaModel
 
 from bot import speedups
+from bot.stack import PROJECT_DIR
 
 VALID_REPLIES = [
     {},
@@ -266,3 +270,22 @@ def test_memoization_keys_are_rasas_own(tmp_path, compression):
         assert speedups.create_feature_key(policy, states) == speedups.ORIGINAL_FEATURE_KEY(
             policy, states
         )
+
+
+def test_slots_copy_as_the_copy_module_copies_them() -> None:
+    project = Domain.load(str(PROJECT_DIR / "domain.yml"))
+    other_types = [
+        FloatSlot("f", [], initial_value=0.5, max_value=2.0),
+        CategoricalSlot("c", [], values=["a", "b"], initial_value="a"),
+        ListSlot("l", [], initial_value=["x"]),
+        BooleanSlot("b", []),
+        AnySlot("any", []),
+    ]
+    for slot in [*project.slots, *other_types]:
+        ours = speedups.copy_slot(slot)
+        # What copy.copy builds for a class without __copy__: the pickle-protocol path.
+        generic = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))  # type: ignore[attr-defined]
+        assert type(ours) is type(generic) is type(slot)
+        assert ours.__dict__ == generic.__dict__
+        ours.value = "changed"
+        assert slot.value != "changed"
