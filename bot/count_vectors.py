@@ -4,11 +4,12 @@ Rasa featurizes message by message: for each message and attribute one
 `CountVectorizer.transform` of the tokens and another of the joined sentence, each with
 scikit-learn's fixed cost of checks and matrix building (~60 µs) around a few
 microseconds of counting. A training featurizes every example this way (thousands of
-messages, tens of thousands of calls per featurizer); a parse makes two calls per
-featurizer. Here all the token and sentence documents of a batch go through one
-`transform`, and each message gets its rows of the result. `transform` counts every
-document on its own and sorts each row's columns, so the rows, the entries' order and
-the dtypes are those of the message's own calls (tests/test_count_vectors.py).
+messages, tens of thousands of calls per featurizer). Here all the token and sentence
+documents of a batch go through one `transform`, and each message gets its rows of the
+result. `transform` counts every document on its own and sorts each row's columns, so
+the rows, the entries' order and the dtypes are those of the message's own calls
+(tests/test_count_vectors.py). A single message (a parse) keeps Rasa's path: measured,
+joining its two calls saves nothing there.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class BatchedCountVectorsFeaturizer(CountVectorsFeaturizer):
 
     def process(self, messages: list[Message]) -> list[Message]:
         """`CountVectorsFeaturizer.process`: each attribute of all messages at once."""
-        if self.vectorizers is None:
+        if self.vectorizers is None or len(messages) < 2:
             return ORIGINAL_PROCESS(self, messages)  # type: ignore[no-any-return]
         featurized = {
             attribute: featurize(

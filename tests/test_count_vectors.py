@@ -88,14 +88,10 @@ def test_messages_get_the_features_rasa_gives_them(tmp_path: Path, config: dict[
     featurizer.train(training)
 
     rasas, ours = training.training_examples, copy.deepcopy(training.training_examples)
-    single = copy.deepcopy(rasas[:1])
     count_vectors.ORIGINAL_PROCESS(featurizer, rasas)
     count_vectors.process(featurizer, ours)
     assert [_features(m) for m in ours] == [_features(m) for m in rasas]
     assert sum(len(m.features) for m in ours) > 2 * len(ours)
-    # One message at a time (a parse) too.
-    count_vectors.process(featurizer, single)
-    assert _features(single[0]) == _features(rasas[0])
 
 
 def test_rows_of_a_batch_are_the_rows_of_their_own() -> None:
