@@ -49,7 +49,8 @@ Installed by `python -m bot.server` (the Rasa server `make run` starts, and the 
 A message's features are joined in bot/message_features.py and fingerprinted in
 bot/fingerprints.py; bot/direct_prediction.py calls the classifiers' traced graphs;
 bot/count_vectors.py featurizes many messages per scikit-learn call; bot/sparse_batches.py
-turns a batch's sparse features into a tensor's parts without a loop per example.
+turns a batch's sparse features into a tensor's parts without a loop per example;
+bot/kept_connections.py keeps the connections to the action server open.
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
 replacements still behave like the originals.
@@ -89,7 +90,14 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 from sanic.server import runners
 
-from bot import count_vectors, direct_prediction, fingerprints, message_features, sparse_batches
+from bot import (
+    count_vectors,
+    direct_prediction,
+    fingerprints,
+    kept_connections,
+    message_features,
+    sparse_batches,
+)
 from bot.parallel_training import train_side_by_side, trains_tensorflow_model
 
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
@@ -365,4 +373,5 @@ def install() -> None:
     message_features.install()
     count_vectors.install()
     sparse_batches.install()
+    kept_connections.install()
     direct_prediction.install()
