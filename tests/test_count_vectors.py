@@ -25,7 +25,7 @@ EXAMPLES = [
     ("배송은 얼마나 걸리나요", "faq", "배송은 7-15일 걸립니다"),
     ("where is my order", "order_status", None),
     ("주문 취소 cancel my order please", "cancel_order", None),
-    ("hi", "greet", None),
+    ("hi oov", "greet", None),
     ("thanks thanks thanks", "thank", None),
     ("환불 refund refund 환불", "refund_dispute", None),
 ]
