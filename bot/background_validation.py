@@ -44,9 +44,10 @@ def validate_files_in_background(*args: Any, **kwargs: Any) -> None:
         try:
             _validate_files_in_this_process(*args, **kwargs)
             status = 0
-        # Rasa reports failed validation with sys.exit(1).
+        # Rasa reports failed validation with sys.exit(1); sys.exit() means success.
         except SystemExit as exit_request:
-            status = exit_request.code if isinstance(exit_request.code, int) else 1
+            code = exit_request.code
+            status = code if isinstance(code, int) else (0 if code is None else 1)
         except BaseException:
             traceback.print_exc()
         finally:
