@@ -8,7 +8,7 @@ time: about as long as running the graph itself for one message (cProfile: 0.7 o
 batch converted to tensors of the signature's types; outputs go through Rasa's own
 post-processing. Anything else (eager mode, the first call that traces the graph, a
 batch that does not fit the signature, which TensorFlow would refuse) takes Rasa's
-path. tests/test_speedups.py checks that parses are the same.
+path. tests/test_nlu_speedups.py checks that parses are the same.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ regex, word and character n-gram featurizers' matrices) column-wise, for its tok
 for the whole sentence, and makes empty stand-ins for attributes the message lacks.
 Per message and classifier that took four `scipy.sparse.hstack` calls of about 100 µs
 each (for matrices of a few rows and dozens of entries) and a `copy.deepcopy` of every
-feature matrix it then replaced: about a quarter of DIET's per-message work, at every
-parse and for every training example.
+feature matrix it then replaced: 17 % of a parse's CPU (3.82 → 3.16 ms with the changes
+below), and the same work for every training example.
 
 - COO matrices, which the featurizers produce, are joined with a few numpy calls into
   what `hstack` builds (the same entries in the same order, the same dtypes); other
