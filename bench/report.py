@@ -307,9 +307,10 @@ def _training(results: Results) -> list[str]:
         lines += [
             f"Our training path / stock `rasa train` of the same config and data, one after "
             f"the other in this run: {ratio(ours_train.seconds, stock_train.seconds)} (the "
-            "models are the same, byte for byte but for the order of one list of the "
+            "same training: the models differ only in the weights' last bits of rounding, "
+            "where XLA computes the weight updates, and in the order of one list of the "
             "RulePolicy, which Rasa builds from a set: `bot/parallel_training.py`, "
-            "`bot/background_validation.py`).",
+            "`bot/fused_training_step.py`, `bot/background_validation.py`).",
             "",
         ]
     tries = results.faq_live_seconds

@@ -50,6 +50,7 @@ A message's features are joined in bot/message_features.py and fingerprinted in
 bot/fingerprints.py; bot/direct_prediction.py calls the classifiers' traced graphs;
 bot/count_vectors.py featurizes many messages per scikit-learn call; bot/sparse_batches.py
 turns a batch's sparse features into a tensor's parts without a loop per example;
+bot/fused_training_step.py compiles a training step's weight updates with XLA;
 bot/kept_connections.py keeps the connections to the action server open.
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
@@ -94,6 +95,7 @@ from bot import (
     count_vectors,
     direct_prediction,
     fingerprints,
+    fused_training_step,
     kept_connections,
     message_features,
     sparse_batches,
@@ -373,5 +375,6 @@ def install() -> None:
     message_features.install()
     count_vectors.install()
     sparse_batches.install()
+    fused_training_step.install()
     kept_connections.install()
     direct_prediction.install()

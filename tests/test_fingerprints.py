@@ -1,4 +1,5 @@
-"""Fingerprints of features and tokens: equal content, equal fingerprint; else different."""
+"""Fingerprints of features, tokens and messages: equal content, equal fingerprint; else
+different."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 import scipy.sparse
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
 
-from bot.fingerprints import features_fingerprint, token_fingerprint
+from bot.fingerprints import features_fingerprint, message_fingerprint, token_fingerprint
 from bot.stack import PROJECT_DIR
 
 ROWS, COLUMNS, VALUES = [0, 2, 1, 2], [3, 0, 1, 4], [1.0, 2.0, 3.0, 1.0]
@@ -106,3 +108,40 @@ def test_tokens_differing_in_anything_have_different_fingerprints(other: Token) 
 def test_token_data_that_json_cannot_hold_still_fingerprints() -> None:
     token = Token("x", 0, data={"vector": np.array([1, 2])})
     assert len(token_fingerprint(token)) == 32
+
+
+def _message(
+    text: str = "배송 언제", lemma: str = "배송", values: list[int] | None = None
+) -> Message:
+    message = Message(data={"text": text, "intent": "faq", "text_tokens": []})
+    message.data["text_tokens"] = [Token("배송", 0, lemma=lemma), Token("언제", 3)]
+    message.add_features(_sparse(_coo(values or [0, 1, 2, 3])))
+    return message
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        _message(text="배송 언제요"),
+        _message(lemma="배달"),
+        _message(values=[0, 1, 2]),
+        Message(data={"text": "배송 언제", "intent": "faq"}),
+    ],
+)
+def test_messages_differing_in_text_tokens_or_features_have_different_fingerprints(
+    other: Message,
+) -> None:
+    assert message_fingerprint(_message()) == message_fingerprint(_message())
+    assert message_fingerprint(_message()) != message_fingerprint(other)
+
+
+def test_a_message_gets_a_new_fingerprint_when_a_step_adds_features() -> None:
+    message = _message()
+    before = message_fingerprint(message)
+    message.add_features(_sparse(_coo([0, 1]), attribute="intent"))
+    assert message_fingerprint(message) != before
+
+
+def test_message_data_whose_keys_cannot_be_sorted_still_fingerprints() -> None:
+    message = Message(data={"text": "x", 1: "one"})
+    assert len(message_fingerprint(message)) == 32

@@ -1,4 +1,5 @@
-"""DIET and the ResponseSelector trained side by side give the model trained one by one."""
+"""DIET and the ResponseSelector trained side by side give the model trained one by one,
+and our training gives stock Rasa's model up to the last bits of rounding."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
 from bot.stack import PROJECT_DIR
 
@@ -91,21 +95,81 @@ def _model_files(model: Path) -> dict[str, str]:
         }
 
 
-def test_side_by_side_training_gives_the_same_model(tmp_path: Path) -> None:
-    stock, ours = tmp_path / "stock", tmp_path / "ours"
-    stock.mkdir()
-    ours.mkdir()
-    assert _train("rasa", stock, "DIETClassifier", "ResponseSelector")[0] == 0
-    status, log = _train("bot.server", ours, "DIETClassifier", "ResponseSelector")
-    assert status == 0, log
-    # Both had started before either finished.
-    events = re.findall(r"(Starting to train|Finished training) component '(\w+)'", log)
-    classifiers = [event for event in events if event[1] in ("DIETClassifier", "ResponseSelector")]
-    assert [kind for kind, _ in classifiers][:2] == ["Starting to train"] * 2
-    stock_files, our_files = _model_files(stock / "m.tar.gz"), _model_files(ours / "m.tar.gz")
-    assert any("DIETClassifier" in name for name in our_files)
-    assert any("ResponseSelector" in name for name in our_files)
-    assert our_files == stock_files
+def _checkpoints(model: Path, folder: Path) -> dict[str, dict[str, Any]]:
+    """Each TensorFlow model in a packed model: its variables by name."""
+    with tarfile.open(model) as packed:
+        packed.extractall(folder, filter="data")
+    checkpoints = {}
+    for index in folder.rglob("*.tf_model.index"):
+        reader = tf.train.load_checkpoint(str(index.with_suffix("")))
+        names = reader.get_variable_to_shape_map()
+        checkpoints[index.parent.name] = {name: reader.get_tensor(name) for name in names}
+    return checkpoints
+
+
+def _train_three_ways(folder: Path) -> dict[str, Path]:
+    models = {}
+    for name, module in [
+        ("stock", "rasa"),
+        ("one by one", "tests.one_by_one_training"),
+        ("side by side", "bot.server"),
+    ]:
+        models[name] = folder / name
+        models[name].mkdir()
+        status, log = _train(module, models[name], "DIETClassifier", "ResponseSelector")
+        assert status == 0, log
+        models[name] = models[name] / "m.tar.gz"
+        if name == "side by side":
+            # Both had started before either finished.
+            events = re.findall(r"(Starting to train|Finished training) component '(\w+)'", log)
+            kinds = [kind for kind, component in events if component in CLASSIFIERS]
+            assert kinds[:2] == ["Starting to train"] * 2
+    return models
+
+
+CLASSIFIERS = ("DIETClassifier", "ResponseSelector")
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return _train_three_ways(tmp_path_factory.mktemp("training"))
+
+
+def test_side_by_side_training_gives_the_same_model(models: dict[str, Path]) -> None:
+    side_by_side = _model_files(models["side by side"])
+    assert any("DIETClassifier" in name for name in side_by_side)
+    assert any("ResponseSelector" in name for name in side_by_side)
+    assert side_by_side == _model_files(models["one by one"])
+
+
+def test_our_training_gives_stock_rasas_model_but_for_rounding(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    ours, stock = _model_files(models["side by side"]), _model_files(models["stock"])
+    assert ours.keys() == stock.keys()
+    # Everything but the TensorFlow checkpoints (weights, and an index holding their
+    # checksums) is the same, byte for byte.
+    weights = {name for name in ours if ".tf_model." in name}
+    assert len(weights) == 4
+    assert {n: d for n, d in ours.items() if n not in weights} == {
+        n: d for n, d in stock.items() if n not in weights
+    }
+    our_models = _checkpoints(models["side by side"], tmp_path / "ours")
+    stock_models = _checkpoints(models["stock"], tmp_path / "stock")
+    assert (
+        our_models.keys()
+        == stock_models.keys()
+        == {f"train_{name}{index}" for index, name in enumerate(CLASSIFIERS, start=2)}
+    )
+    for component, variables in stock_models.items():
+        assert our_models[component].keys() == variables.keys()
+        for name, value in variables.items():
+            if np.asarray(value).dtype.kind != "f":  # the object graph, step counters
+                assert our_models[component][name] == value, name
+                continue
+            np.testing.assert_allclose(
+                our_models[component][name], value, rtol=1e-4, atol=1e-6, err_msg=name
+            )
 
 
 @pytest.mark.parametrize(

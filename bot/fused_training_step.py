@@ -1,0 +1,55 @@
+"""DIET's and the ResponseSelector's training step with its per-weight arithmetic fused.
+
+Most weights of both classifiers sit in the two layers that turn the sparse word and
+character n-gram counts into dense vectors: 3.9 of the FaqSelector's 4.1 million, as
+7,624 × 256 matrices. After each batch, Rasa's step keeps a weight's regularisation
+gradient only where its prediction gradient is positive, then Adam updates its moments
+and the weight: about a dozen TensorFlow operations over each whole matrix, each reading
+and writing 8 MB. TensorFlow's profiler put these at over half of the FaqSelector's
+operation time. Here both parts are compiled by XLA, which does each in one pass over
+the matrix: Keras's own XLA path for Adam (which Keras turns on only when a GPU is
+present) and one small compiled function for the gradients. Same arithmetic, same
+order of training; measured on the FaqSelector alone: a fifth less CPU time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+from rasa.utils.tensorflow.models import RasaModel
+
+
+@tf.function(jit_compile=True)
+def with_regularization(prediction: tf.Tensor, regularization: tf.Tensor) -> tf.Tensor:
+    """The gradient Rasa applies: regularisation only where the prediction pushes up."""
+    return prediction + tf.where(prediction > 0, regularization, tf.zeros_like(regularization))
+
+
+def train_step(self: RasaModel, batch_in: Any) -> dict[str, float]:
+    """`RasaModel.train_step`, with the gradients combined and applied through XLA."""
+    self._training = True
+    with tf.GradientTape(persistent=True) as tape:
+        prediction_loss = self.batch_loss(batch_in)
+        regularization_loss = tf.math.add_n(self.losses)
+        total_loss = prediction_loss + regularization_loss
+    self.total_loss.update_state(total_loss)
+    prediction_gradients = tape.gradient(prediction_loss, self.trainable_variables)
+    regularization_gradients = tape.gradient(regularization_loss, self.trainable_variables)
+    del tape
+    gradients = [
+        prediction
+        if prediction is None or regularization is None
+        else with_regularization(prediction, regularization)
+        for prediction, regularization in zip(
+            prediction_gradients, regularization_gradients, strict=True
+        )
+    ]
+    self.optimizer.jit_compile = True
+    self.optimizer.apply_gradients(zip(gradients, self.trainable_variables, strict=True))
+    self._training = None
+    return self._get_metric_results()  # type: ignore[no-any-return]
+
+
+def install() -> None:
+    RasaModel.train_step = train_step  # type: ignore[method-assign]
