@@ -97,6 +97,7 @@ from bot import (
     fingerprints,
     fused_training_step,
     kept_connections,
+    masked_kernels,
     message_features,
     sparse_batches,
 )
@@ -261,6 +262,7 @@ def load_model_for_inference(
     )
     model.predict_step(next(iter(batches))[0])
     model.load_weights(model_file_name).expect_partial()
+    masked_kernels.mask_for_prediction(model)
     # That first prediction embedded the labels with untrained weights; the next one
     # embeds them again with the restored weights and traces the prediction graph.
     model.prepared_for_prediction = False
@@ -378,3 +380,4 @@ def install() -> None:
     fused_training_step.install()
     kept_connections.install()
     direct_prediction.install()
+    masked_kernels.install()

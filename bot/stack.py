@@ -153,6 +153,9 @@ class Stack:
         # thread pools (bench/profile.md), and the workers already fill the cores.
         for setting in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
             env.setdefault(setting, "1")
+        # oneDNN's kernels pay a set-up cost per call that one message's tiny tensors
+        # never earn back: DIET's prediction graph takes about 15 % less time without them.
+        env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
         env.update(self.config.extra_env)
         return env
 

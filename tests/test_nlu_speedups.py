@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import rasa.utils.tensorflow.model_data_utils as model_data_utils
 import scipy.sparse
+import tensorflow as tf
 from rasa.shared.core.domain import Domain
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
@@ -171,3 +172,20 @@ def test_a_batch_that_does_not_fit_the_graph_takes_rasas_path(model_path, monkey
     for batch in (too_short, wrong_rank):
         assert direct_prediction.rasa_predict(model, batch) == {}
     assert seen == [too_short, wrong_rank]
+
+
+@pytest.mark.parametrize(
+    ("array", "dtype"),
+    [
+        (np.arange(12, dtype=np.int64).reshape(3, 4), tf.int64),
+        (np.array([[0.5, 1.5]], dtype=np.float32), tf.float32),
+        (np.array([1, 2, 3], dtype=np.int64), tf.float32),
+        (np.zeros((0, 3), dtype=np.float64), tf.float32),
+    ],
+)
+def test_inputs_become_the_tensors_tensorflow_makes(
+    array: np.ndarray[Any, Any], dtype: tf.DType
+) -> None:
+    ours, tensorflows = direct_prediction._tensor(array, dtype), tf.convert_to_tensor(array, dtype)
+    assert ours.dtype == tensorflows.dtype and ours.shape == tensorflows.shape
+    assert np.array_equal(ours.numpy(), tensorflows.numpy())
