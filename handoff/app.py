@@ -17,6 +17,7 @@ from sanic.exceptions import NotFound, PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import heap_freeze
 from bot.faq.store import DEFAULT_FAQ_PATH, FaqStore
 from bot.redis_server import RedisSettings
 from bot.stack import PROJECT_DIR
@@ -64,6 +65,10 @@ def create_app(name: str = "eva_web") -> Sanic:
         app.ctx.handoff = ctx
         app.ctx.widget_live = widget_socket.LiveConnections(ctx.client, ctx.service.outbox)
         app.ctx.sweeper = asyncio.create_task(_sweep(ctx))
+
+    @app.after_server_start
+    async def freeze(app: Sanic, _: object) -> None:
+        heap_freeze.freeze_what_is_loaded()
 
     @app.after_server_stop
     async def disconnect(app: Sanic, _: object) -> None:

@@ -244,6 +244,39 @@ def test_the_broker_groups_misses_by_language_and_counts_repeats(
     assert korean.id == item_id("ko", "환불 규정이 뭐예요 <email>")
 
 
+def test_a_busy_bot_leaves_the_broker_no_backlog(
+    inbox_redis: RedisSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every event of every conversation passes the broker; only misses cost it work."""
+    for name, value in inbox_redis.environment().items():
+        monkeypatch.setenv(name, value)
+    en = [_language("en")]
+
+    async def run() -> tuple[int, int, list[str]]:
+        config = EndpointConfig(type="bot.inbox.broker.InboxEventBroker", min_confidence=0.6)
+        broker = await InboxEventBroker.from_endpoint_config(config)
+        tasks_before = len(asyncio.all_tasks())
+        for turn in range(2000):
+            sender = f"shopper-{turn % 50}"
+            broker.publish(_user_event("hello", "greet", 0.98, entities=en, sender=sender))
+            broker.publish({"event": "action", "sender_id": sender, "name": "utter_greet"})
+            broker.publish({"event": "bot", "sender_id": sender, "text": "Hi!"})
+        tasks_after_answers = len(asyncio.all_tasks())
+        for turn in range(3):
+            broker.publish(_user_event(f"zzq blorp {turn}", entities=en, sender="shopper-1"))
+        await broker.flush()
+        store = InboxStore(inbox_redis.async_client())
+        try:
+            return tasks_before, tasks_after_answers, [i.text for i in await store.items("en")]
+        finally:
+            await broker.close()
+            await store.client.close()
+
+    tasks_before, tasks_after_answers, texts = asyncio.run(run())
+    assert tasks_after_answers == tasks_before
+    assert sorted(texts) == ["zzq blorp 0", "zzq blorp 1", "zzq blorp 2"]
+
+
 def test_messages_to_a_human_agent_are_not_captured(
     inbox_redis: RedisSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,6 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import heap_freeze
 from bot.redis_server import RedisSettings
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class ModelSwapInput(InputChannel):
                 logger.exception("could not load %s", model_file)
                 return f"could not load the model: {error}"
             app.ctx.agent = agent
+            heap_freeze.refreeze_after_swap()
         logger.info("worker %s now answers with %s", os.getpid(), model_file)
         return None
 
@@ -155,6 +157,11 @@ class ModelSwapInput(InputChannel):
             listening = asyncio.Event()
             app.ctx.model_swap_orders = asyncio.create_task(self._follow_orders(app, listening))
             await asyncio.wait_for(listening.wait(), timeout=30)
+
+        @blueprint.listener("after_server_start")
+        async def freeze(app: Any, _loop: Any) -> None:
+            # After Rasa's own start-up listener has loaded the agent.
+            heap_freeze.freeze_what_is_loaded()
 
         @blueprint.listener("before_server_stop")
         async def stop(app: Any, _loop: Any) -> None:

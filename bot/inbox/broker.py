@@ -18,6 +18,7 @@ The inbox must never cost a conversation: failures are logged, never raised.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from asyncio import AbstractEventLoop
 from typing import Any
@@ -25,13 +26,20 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.inbox.capture import DEFAULT_CAPTURE_INTENTS, DEFAULT_MIN_CONFIDENCE, candidate
+from bot.inbox.capture import (
+    DEFAULT_CAPTURE_INTENTS,
+    DEFAULT_MIN_CONFIDENCE,
+    Candidate,
+    candidate,
+)
 from bot.inbox.store import InboxStore
 from bot.redis_server import RedisSettings
 
 logger = logging.getLogger(__name__)
 
 PAUSE_EVENTS = {"pause": True, "resume": False, "restart": False}
+# Work for the inbox: (sender, pause state to store, or the miss to record).
+Work = tuple[str, bool | None, Candidate | None]
 
 
 class InboxEventBroker(EventBroker):
@@ -44,9 +52,9 @@ class InboxEventBroker(EventBroker):
         self.store = store
         self.min_confidence = min_confidence
         self.capture_intents = capture_intents
-        # Running writes, referenced so they are not collected half-way and can be awaited.
-        self._pending: set[asyncio.Task[None]] = set()
-        self._last: asyncio.Task[None] | None = None
+        # The writes, in Rasa's order, and the one task that works through them.
+        self._queue: asyncio.Queue[Work] | None = None
+        self._worker: asyncio.Task[None] | None = None
 
     @classmethod
     async def from_endpoint_config(
@@ -65,46 +73,62 @@ class InboxEventBroker(EventBroker):
         return cls(InboxStore(client), min_confidence, frozenset(listed))
 
     def publish(self, event: dict[str, Any]) -> None:
-        # Rasa calls this synchronously from its event loop; the Redis writes run as a
-        # task so the shopper's reply never waits for them.
+        # Rasa calls this synchronously from its event loop, for every event of every
+        # conversation. Most need nothing stored and are judged here; the few writes
+        # run on one task, so the shopper's reply never waits for them.
+        work = self._work_for(event)
+        if work is None:
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             logger.warning("inbox: event outside an event loop, not recorded")
             return
-        task = loop.create_task(self._handle_after(self._last, event))
-        self._last = task
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+        if self._worker is None or self._worker.done():
+            self._worker = loop.create_task(self._work_through(self._queue))
+        self._queue.put_nowait(work)
 
-    async def _handle_after(
-        self, previous: asyncio.Task[None] | None, event: dict[str, Any]
-    ) -> None:
-        # One after the other, in Rasa's order: a pause must be stored before the
-        # messages that follow it are judged, and the first spelling seen is kept.
-        if previous is not None and not previous.done():
-            await asyncio.wait([previous])
-        await self._handle(event)
-
-    async def _handle(self, event: dict[str, Any]) -> None:
+    def _work_for(self, event: dict[str, Any]) -> Work | None:
         try:
             sender_id = str(event.get("sender_id") or "")
             kind = event.get("event")
-            if kind in PAUSE_EVENTS and sender_id:
-                await self.store.set_paused(sender_id, PAUSE_EVENTS[str(kind)])
-                return
+            if kind in PAUSE_EVENTS:
+                return (sender_id, PAUSE_EVENTS[str(kind)], None) if sender_id else None
             found = candidate(event, self.min_confidence, self.capture_intents)
-            if found is None or (sender_id and await self.store.is_paused(sender_id)):
-                return
-            await self.store.record(found)
+            return None if found is None else (sender_id, None, found)
         except Exception:
-            logger.exception("inbox: could not record an event")
+            logger.exception("inbox: could not judge an event")
+            return None
+
+    async def _work_through(self, queue: asyncio.Queue[Work]) -> None:
+        # One after the other, in Rasa's order: a pause must be stored before the
+        # messages that follow it are judged, and the first spelling seen is kept.
+        while True:
+            work = await queue.get()
+            try:
+                await self._store(*work)
+            except Exception:
+                logger.exception("inbox: could not record an event")
+            finally:
+                queue.task_done()
+
+    async def _store(self, sender_id: str, paused: bool | None, found: Candidate | None) -> None:
+        if paused is not None:
+            await self.store.set_paused(sender_id, paused)
+        elif found is not None and not (sender_id and await self.store.is_paused(sender_id)):
+            await self.store.record(found)
 
     async def flush(self) -> None:
         """Wait for the writes under way (tests, shutdown)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        if self._queue is not None:
+            await self._queue.join()
 
     async def close(self) -> None:
         await self.flush()
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
         await self.store.client.close()
