@@ -84,9 +84,9 @@ class InboxEventBroker(EventBroker):
         except RuntimeError:
             logger.warning("inbox: event outside an event loop, not recorded")
             return
-        if self._queue is None:
+        if self._queue is None or self._worker is None or self._worker.done():
+            # A queue belongs to the loop it is first used on: a new one with its task.
             self._queue = asyncio.Queue()
-        if self._worker is None or self._worker.done():
             self._worker = loop.create_task(self._work_through(self._queue))
         self._queue.put_nowait(work)
 
