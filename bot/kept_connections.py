@@ -8,8 +8,9 @@ server's share. Here each endpoint keeps one session per event loop (a Sanic wor
 runs one loop), and its idle connections are closed after 2 s, before the action server
 (Sanic, 5 s keep-alive) would close them, so no request is sent on a connection the
 server is closing. Headers, authentication and the timeout are the endpoint's own, as
-in Rasa's `session()`. A worker closes its sessions when it stops, with Rasa's other
-resources (`rasa.core.run.close_resources`).
+in Rasa's `session()`; request bodies are written by `bot/fast_json.py`. A worker
+closes its sessions when it stops, with Rasa's other resources
+(`rasa.core.run.close_resources`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import aiohttp
 import rasa.core.run
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sanic import Sanic
+
+from bot import fast_json
 
 ORIGINAL_SESSION = EndpointConfig.session
 ORIGINAL_CLOSE_RESOURCES = rasa.core.run.close_resources
@@ -59,6 +62,7 @@ def _new_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
         auth=auth,
         timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
         connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_SECONDS),
+        json_serialize=fast_json.dumps,
     )
 
 

@@ -51,7 +51,8 @@ bot/fingerprints.py; bot/direct_prediction.py calls the classifiers' traced grap
 bot/count_vectors.py featurizes many messages per scikit-learn call; bot/sparse_batches.py
 turns a batch's sparse features into a tensor's parts without a loop per example;
 bot/fused_training_step.py compiles a training step's weight updates with XLA;
-bot/kept_connections.py keeps the connections to the action server open.
+bot/kept_connections.py keeps the connections to the action server open;
+bot/prior_states.py replays a tracker's history once for all the policies asking.
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
 replacements still behave like the originals.
@@ -99,6 +100,7 @@ from bot import (
     kept_connections,
     masked_kernels,
     message_features,
+    prior_states,
     sparse_batches,
 )
 from bot.parallel_training import train_side_by_side, trains_tensorflow_model
@@ -381,3 +383,4 @@ def install() -> None:
     kept_connections.install()
     direct_prediction.install()
     masked_kernels.install()
+    prior_states.install()

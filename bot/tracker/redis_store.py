@@ -31,7 +31,6 @@ straight away, without reading the tracker back.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -44,6 +43,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import fast_json
 from bot.tracker.window import DEFAULT_KEEP_TURNS, Cut, Window, next_cut
 
 logger = logging.getLogger(__name__)
@@ -61,11 +61,11 @@ WINDOW_ATTRIBUTE = "_eva_window"
 
 
 def _dumps(event: Event) -> str:
-    return json.dumps(event.as_dict(), ensure_ascii=False)
+    return fast_json.dumps(event.as_dict())
 
 
 def _loads(raw: str) -> list[Event]:
-    event = Event.from_parameters(json.loads(raw))
+    event = Event.from_parameters(fast_json.loads(raw))
     return [event] if event is not None else []
 
 
@@ -118,7 +118,7 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
         )
         if not stored:
             return await self._retrieve_legacy(sender_id)
-        prefix = [Event.from_parameters(data) for data in json.loads(prefix_json or "[]")]
+        prefix = [Event.from_parameters(data) for data in fast_json.loads(prefix_json or "[]")]
         events = [event for event in prefix if event is not None]
         prefix_length = len(events)
         for raw in stored:
@@ -170,7 +170,7 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
 
     @staticmethod
     def _write_cut(pipe: Any, window_key: str, cut: Cut) -> None:
-        prefix = json.dumps([event.as_dict() for event in cut.prefix], ensure_ascii=False)
+        prefix = fast_json.dumps([event.as_dict() for event in cut.prefix])
         pipe.hset(window_key, mapping={"start": cut.start, "prefix": prefix})
 
     async def keys(self) -> Iterable[str]:
