@@ -6,9 +6,12 @@ message's text, once its intent) and the MemoizationPolicy once more, and each c
 replays every event of the loaded window into a fresh tracker and builds the state
 after each action again. That was 13 % of the Rasa workers' Python time under the
 load of 32 shoppers (py-spy, GIL held). Here the replay and the states it yields are
-kept on the tracker, keyed by its event count and last event, and each call gets
-fresh copies of them and applies its own options (rule-only turns, rule-only slots
-and loops) exactly as Rasa's loop does, so callers may change what they get.
+kept on the tracker with the replayed tracker itself: when the tracker has grown
+(the next prediction of the same message, after an action), only its new events are
+replayed, unless its history changed (Rasa's `applied_events` no longer starts with
+what was replayed). Each call gets fresh copies of the states and applies its own
+options (rule-only turns, rule-only slots and loops) exactly as Rasa's loop does, so
+callers may change what they get.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any, cast
 
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain, State, SubState
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # The tracker's attribute holding its replayed turns.
@@ -36,21 +39,55 @@ class PriorTurn:
     keeps_hidden: bool
 
 
-@dataclass(frozen=True)
 class _Replay:
-    domain: Domain
-    omit_unset_slots: bool
-    event_count: int
-    last_event: Event | None
-    turns: list[PriorTurn]
+    """A tracker's history replayed: the events it applied, its turns, and the replica
+    tracker that stands where the last of those events left it."""
 
-    def matches(self, domain: Domain, tracker: DialogueStateTracker, omit: bool) -> bool:
+    def __init__(self, domain: Domain, tracker: DialogueStateTracker, omit: bool) -> None:
+        self.domain = domain
+        self.omit_unset_slots = omit
+        self.applied: list[Event] = []
+        self.replica = tracker.init_copy()
+        self.turns: list[PriorTurn] = []
+        self.event_count = 0
+        self.last_event: Event | None = None
+
+    def answers(self, domain: Domain, omit: bool) -> bool:
+        return self.domain is domain and self.omit_unset_slots == omit
+
+    def is_current(self, tracker: DialogueStateTracker) -> bool:
         events = tracker.events
-        return (
-            self.domain is domain
-            and self.omit_unset_slots == omit
-            and self.event_count == len(events)
-            and self.last_event is (events[-1] if events else None)
+        return self.event_count == len(events) and self.last_event is (
+            events[-1] if events else None
+        )
+
+    def continues_into(self, applied: list[Event]) -> bool:
+        """Whether the tracker's applied events start with those replayed here."""
+        done = self.applied
+        return len(applied) >= len(done) and all(
+            old is new for old, new in zip(done, applied, strict=False)
+        )
+
+    def catch_up(self, tracker: DialogueStateTracker, applied: list[Event]) -> None:
+        """Replays the applied events not replayed yet, as Rasa's
+        `generate_all_prior_trackers` does: a turn before each action, and one at the end."""
+        turns = self.turns[:-1]
+        for event in applied[len(self.applied) :]:
+            if isinstance(event, ActionExecuted):
+                turns.append(self._turn(event.hide_rule_turn))
+            self.replica.update(event)
+        turns.append(self._turn(False))
+        self.turns, self.applied = turns, applied
+        events = tracker.events
+        self.event_count, self.last_event = len(events), events[-1] if events else None
+
+    def _turn(self, hide_rule_turn: bool) -> PriorTurn:
+        replica = self.replica
+        return PriorTurn(
+            state=self.domain.get_active_state(replica, omit_unset_slots=self.omit_unset_slots),
+            hide_rule_turn=hide_rule_turn,
+            keeps_hidden=bool(replica.followup_action)
+            or replica.latest_action_name == replica.active_loop_name,
         )
 
     # A copied or pickled tracker replays its own events: the kept turns (and the
@@ -62,33 +99,24 @@ class _Replay:
         return (type(None), ())
 
 
-def _replay(domain: Domain, tracker: DialogueStateTracker, omit: bool) -> list[PriorTurn]:
-    return [
-        PriorTurn(
-            state=domain.get_active_state(prior, omit_unset_slots=omit),
-            hide_rule_turn=hide_rule_turn,
-            keeps_hidden=bool(prior.followup_action)
-            or prior.latest_action_name == prior.active_loop_name,
-        )
-        for prior, hide_rule_turn in tracker.generate_all_prior_trackers()
-    ]
-
-
 def prior_turns(
     domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool = False
 ) -> list[PriorTurn]:
-    """The tracker's turns, replayed once per state of its events."""
+    """The tracker's turns: replayed once, and only its new events when it grows."""
     kept: _Replay | None = tracker.__dict__.get(TURNS_ATTRIBUTE)
-    if kept is None or not kept.matches(domain, tracker, omit_unset_slots):
-        events = tracker.events
-        kept = _Replay(
-            domain,
-            omit_unset_slots,
-            len(events),
-            events[-1] if events else None,
-            _replay(domain, tracker, omit_unset_slots),
-        )
+    if kept is not None and kept.answers(domain, omit_unset_slots) and kept.is_current(tracker):
+        return kept.turns
+    applied = tracker.applied_events()
+    if (
+        kept is None
+        or not kept.answers(domain, omit_unset_slots)
+        or not kept.continues_into(applied)
+    ):
+        # A new tracker, or its history was rewritten (a reverted message or action, a
+        # restart, a loop's rejected turns dropped): from the start.
+        kept = _Replay(domain, tracker, omit_unset_slots)
         tracker.__dict__[TURNS_ATTRIBUTE] = kept
+    kept.catch_up(tracker, applied)
     return kept.turns
 
 

@@ -15,6 +15,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -63,15 +64,17 @@ def _features(message: Message) -> list[tuple[Any, ...]]:
     return described
 
 
-@pytest.mark.parametrize(
-    "config",
-    [
-        {},
-        {"analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4, "max_features": 50},
-        {"OOV_token": "oov", "lowercase": False},
-    ],
-)
-def test_messages_get_the_features_rasa_gives_them(tmp_path: Path, config: dict[str, Any]) -> None:
+CONFIGS = [
+    {},
+    {"analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4, "max_features": 50},
+    {"OOV_token": "oov", "lowercase": False},
+    # Counted across words: Rasa's own path for single messages.
+    {"analyzer": "char", "min_ngram": 2, "max_ngram": 3},
+    {"max_ngram": 2},
+]
+
+
+def _trained(tmp_path: Path, config: dict[str, Any]) -> tuple[CountVectorsFeaturizer, TrainingData]:
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
     tokenizer = WhitespaceTokenizer.create(
@@ -86,12 +89,53 @@ def test_messages_get_the_features_rasa_gives_them(tmp_path: Path, config: dict[
     training = TrainingData(_messages())
     tokenizer.process_training_data(training)
     featurizer.train(training)
+    # What a parse brings: unseen words and spacing, repeated words, no tokens at all.
+    for text in ["where is my 주문 order order", "oov", "  ", "THANKS!! 배송은"]:
+        message = Message(data={"text": text})
+        tokenizer.process([message])
+        training.training_examples.append(message)
+    return featurizer, training
 
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_messages_get_the_features_rasa_gives_them(tmp_path: Path, config: dict[str, Any]) -> None:
+    featurizer, training = _trained(tmp_path, config)
     rasas, ours = training.training_examples, copy.deepcopy(training.training_examples)
     count_vectors.ORIGINAL_PROCESS(featurizer, rasas)
     count_vectors.process(featurizer, ours)
     assert [_features(m) for m in ours] == [_features(m) for m in rasas]
     assert sum(len(m.features) for m in ours) > 2 * len(ours)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_a_single_message_gets_the_features_rasa_gives_it_each_time(
+    tmp_path: Path, config: dict[str, Any]
+) -> None:
+    featurizer, training = _trained(tmp_path, config)
+    for message in training.training_examples:
+        rasas = copy.deepcopy(message)
+        count_vectors.ORIGINAL_PROCESS(featurizer, [rasas])
+        # The second time from the kept rows of its tokens.
+        for _ in range(2):
+            ours = copy.deepcopy(message)
+            count_vectors.process(featurizer, [ours])
+            assert _features(ours) == _features(rasas)
+    kept = featurizer.__dict__.get(count_vectors.TOKEN_ROWS_ATTRIBUTE, {})
+    analyzer = config.get("analyzer", "word")
+    counted_within_words = analyzer == "char_wb" or (
+        analyzer == "word" and config.get("max_ngram", 1) == 1
+    )
+    assert bool(kept) == counted_within_words
+
+
+def test_kept_rows_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    featurizer, _ = _trained(tmp_path, {})
+    monkeypatch.setattr(count_vectors, "MAX_KEPT_TOKENS", 3)
+    for text in ["one two", "three four", "five"]:
+        message = Message(data={"text": text})
+        message.set("text_tokens", [Token(word, 0) for word in text.split()])
+        count_vectors.process(featurizer, [message])
+    assert len(featurizer.__dict__[count_vectors.TOKEN_ROWS_ATTRIBUTE]["text"].rows) <= 3
 
 
 def test_rows_of_a_batch_are_the_rows_of_their_own() -> None:

@@ -11,7 +11,18 @@ import pytest
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, RULE_ONLY_LOOPS, RULE_ONLY_SLOTS
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
+    ActiveLoop,
+    DefinePrevUserUtteredFeaturization,
+    Event,
+    Restarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.core.training_data.loading import load_data_from_files
@@ -150,3 +161,54 @@ def test_a_copied_or_pickled_tracker_replays_its_own_events(domain: Domain) -> N
     for copied in (copy.deepcopy(tracker), pickle.loads(pickle.dumps(tracker))):
         assert copied.__dict__[prior_states.TURNS_ATTRIBUTE] is None
         assert prior_states.states_for_tracker_history(domain, copied) == ORIGINAL(domain, tracker)
+
+
+def _growing_conversations(conversations: list[DialogueStateTracker]) -> list[list[Event]]:
+    """Each story and rule whole, and a conversation whose history gets rewritten."""
+    whole: dict[int, list[Event]] = {}
+    for tracker in conversations:
+        # The prefixes of one story share their first event.
+        whole[id(tracker.events[0])] = list(tracker.events)
+    rewritten = [
+        ActionExecuted("action_listen"),
+        UserUttered("where is my order", {"name": "order_status"}),
+        DefinePrevUserUtteredFeaturization(False),
+        ActionExecuted("order_form"),
+        ActiveLoop("order_form"),
+        SlotSet("requested_slot", "order_id"),
+        ActionExecuted("action_listen"),
+        UserUttered("asdf", {"name": "nlu_fallback"}),
+        DefinePrevUserUtteredFeaturization(False),
+        ActionExecutionRejected("order_form"),
+        ActionExecuted("action_default_fallback"),
+        UserUtteranceReverted(),
+        ActionExecuted("action_listen"),
+        UserUttered("8174420965301178", {"name": "inform"}),
+        DefinePrevUserUtteredFeaturization(True),
+        ActionExecuted("order_form"),
+        SlotSet("order_id", "8174420965301178"),
+        ActionExecuted("utter_greet"),
+        ActionReverted(),
+        ActionExecuted("order_form"),
+        ActiveLoop(None),
+        ActionExecuted("action_listen"),
+        Restarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hi", {"name": "greet"}),
+    ]
+    return [*whole.values(), rewritten]
+
+
+def test_a_growing_tracker_gets_rasas_states_after_every_event(
+    domain: Domain, conversations: list[DialogueStateTracker]
+) -> None:
+    growing = _growing_conversations(conversations)
+    assert len(growing) > 20
+    for events in growing:
+        tracker = DialogueStateTracker("shopper", domain.slots)
+        for event in events:
+            tracker.update(event)
+            for options in _options(domain):
+                assert prior_states.states_for_tracker_history(
+                    domain, tracker, **options
+                ) == ORIGINAL(domain, tracker, **options)
