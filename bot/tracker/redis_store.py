@@ -10,6 +10,7 @@ Configured in endpoints.yml:
       password: <password>
       key_prefix: eva
       keep_turns: 8
+      keep_trackers: 256
 
 Rasa's own RedisTrackerStore keeps a conversation as one JSON string; every save reads
 it back, parses it, merges and writes the whole string again, and the event broker
@@ -19,10 +20,12 @@ conversation therefore costs many times a first one. Here a conversation is:
 - `<prefix>:events:<id>`: a Redis list, one JSON event per element, only ever appended
   to (RPUSH of the turn's new events), so nothing is lost or rewritten;
 - `<prefix>:window:<id>`: a hash with `start` (the index of the first event a turn
-  loads) and `prefix` (the summary events that stand for what comes before it; see
-  bot/tracker/window.py).
+  loads), `prefix` (the summary events that stand for what comes before it; see
+  bot/tracker/window.py) and `version` (new at every save).
 
-`retrieve` (every turn) loads the window in one round trip; `retrieve_full_tracker`
+`retrieve` (every turn) loads the window in one round trip, or, when the worker still
+holds the tracker it saved last and the version is still the one it wrote, hands that
+out instead (`keep_trackers` of them per worker; bot/tracker/kept.py); `retrieve_full_tracker`
 (the HTTP API's tracker, the transcript agents see) loads every event. Trackers that
 Rasa's stock store left under `<prefix>:tracker:<id>` are read once and written in
 the new form at their next save. The new events of each save go to the event broker
@@ -32,6 +35,7 @@ straight away, without reading the tracker back.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,16 +48,23 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import fast_json
+from bot.tracker.kept import DEFAULT_KEEP_TRACKERS, KeptTrackers
 from bot.tracker.window import DEFAULT_KEEP_TURNS, Cut, Window, next_cut
 
 logger = logging.getLogger(__name__)
 
-# The window in one round trip: {prefix JSON, start, events from start}.
+# The window in one round trip: {prefix JSON, start, events from start}, or {"="} when
+# the window's version is ARGV[1] (the caller holds that tracker).
 LOAD_WINDOW = """
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[2], 'version') == ARGV[1] then
+  return {'='}
+end
 local start = tonumber(redis.call('HGET', KEYS[2], 'start') or '0')
 local prefix = redis.call('HGET', KEYS[2], 'prefix') or ''
 return {prefix, start, redis.call('LRANGE', KEYS[1], start, -1)}
 """
+
+UNCHANGED = "="
 
 # Marks a tracker object with how it was loaded, so that `save` knows which of its
 # events are new. Rasa passes the same object from retrieve to save.
@@ -80,6 +91,7 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
         event_broker: EventBroker | None = None,
         key_prefix: str = "eva",
         keep_turns: int | str = DEFAULT_KEEP_TURNS,
+        keep_trackers: int | str = DEFAULT_KEEP_TRACKERS,
         **kwargs: Any,
     ) -> None:
         self.redis = redis.asyncio.Redis(
@@ -93,6 +105,7 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
         self.keep_turns = int(keep_turns)
         if self.keep_turns < 1:
             raise ValueError(f"tracker_store keep_turns must be at least 1, got {keep_turns}")
+        self.kept = KeptTrackers(int(keep_trackers))
         self._load_window = self.redis.register_script(LOAD_WINDOW)
         super().__init__(domain, event_broker, **kwargs)
 
@@ -113,9 +126,14 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session, cut to a bounded window of recent turns."""
-        prefix_json, start, stored = await self._load_window(
-            keys=[self._events_key(sender_id), self._window_key(sender_id)]
+        kept = self.kept.take(sender_id, self.domain)
+        reply = await self._load_window(
+            keys=[self._events_key(sender_id), self._window_key(sender_id)],
+            args=[kept.version if kept else ""],
         )
+        if kept is not None and reply == [UNCHANGED]:
+            return kept.tracker
+        prefix_json, start, stored = reply
         if not stored:
             return await self._retrieve_legacy(sender_id)
         prefix = [Event.from_parameters(data) for data in fast_json.loads(prefix_json or "[]")]
@@ -163,8 +181,16 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
                 pipe.rpush(events_key, *(_dumps(event) for event in new_events))
             if cut is not None:
                 self._write_cut(pipe, window_key, cut)
+            version = uuid.uuid4().hex
+            pipe.hset(window_key, "version", version)
             await pipe.execute()
-        setattr(tracker, WINDOW_ATTRIBUTE, window.saved(len(tracker.events), len(new_events)))
+        window = window.saved(len(tracker.events), len(new_events))
+        setattr(tracker, WINDOW_ATTRIBUTE, window)
+        if cut is None:
+            # A load now gives back exactly this tracker's events.
+            self.kept.keep(tracker, version, self.domain)
+        else:
+            self.kept.forget(sender_id)
         if self.event_broker is not None and broadcast:
             await self._stream_new_events(self.event_broker, broadcast, sender_id)
 
