@@ -30,7 +30,8 @@ Installed by `python -m bot.server` (the Rasa server `make run` starts, and the 
   (keep-alive, WebSockets): measured, one worker at 97 % CPU and the other idle. Here
   each worker listens on its own SO_REUSEPORT socket and the kernel spreads new
   connections over them. The parent's socket only holds the address: it is bound
-  but never listens, so no connection is queued where nobody accepts.
+  but never listens, so no connection is queued where nobody accepts. The workers
+  then even out the connections they hold (bot/connection_balance.py).
 
 - `RasaModel.load` built DIET's and the ResponseSelector's variables by training one
   step on a dummy batch, which also creates Adam's two slots per weight, gradients and
@@ -93,6 +94,7 @@ from rasa.utils.tensorflow.models import RasaModel
 from sanic.server import runners
 
 from bot import (
+    connection_balance,
     count_vectors,
     direct_prediction,
     fingerprints,
@@ -384,3 +386,4 @@ def install() -> None:
     direct_prediction.install()
     masked_kernels.install()
     prior_states.install()
+    connection_balance.install()
