@@ -53,7 +53,8 @@ bot/count_vectors.py featurizes many messages per scikit-learn call; bot/sparse_
 turns a batch's sparse features into a tensor's parts without a loop per example;
 bot/fused_training_step.py compiles a training step's weight updates with XLA;
 bot/kept_connections.py keeps the connections to the action server open;
-bot/prior_states.py replays a tracker's history once for all the policies asking.
+bot/prior_states.py replays a tracker's history once for all the policies asking;
+bot/tracker_copy.py copies a tracker's state instead of replaying its events.
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
 replacements still behave like the originals.
@@ -104,6 +105,7 @@ from bot import (
     message_features,
     prior_states,
     sparse_batches,
+    tracker_copy,
 )
 from bot.parallel_training import train_side_by_side, trains_tensorflow_model
 
@@ -387,3 +389,4 @@ def install() -> None:
     masked_kernels.install()
     prior_states.install()
     connection_balance.install()
+    tracker_copy.install()

@@ -3,69 +3,41 @@
 from __future__ import annotations
 
 import copy
-import itertools
 import pickle
 from typing import Any
 
 import pytest
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, RULE_ONLY_LOOPS, RULE_ONLY_SLOTS
+from rasa.shared.core.constants import RULE_ONLY_LOOPS, RULE_ONLY_SLOTS
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import (
     ActionExecuted,
-    ActionExecutionRejected,
-    ActionReverted,
-    ActiveLoop,
-    DefinePrevUserUtteredFeaturization,
-    Event,
-    Restarted,
     SlotSet,
-    UserUtteranceReverted,
     UserUttered,
 )
-from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.core.training_data.loading import load_data_from_files
-from rasa.shared.core.training_data.structures import StoryGraph
 
 from bot import prior_states
-from bot.stack import PROJECT_DIR
+from tests.dialogue_histories import project_domain, rewritten_history, story_histories
 
 ORIGINAL = Domain.states_for_tracker_history
 
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
-    return Domain.load(str(PROJECT_DIR / "domain.yml"))
+    return project_domain()
 
 
 @pytest.fixture(scope="module")
 def conversations(domain: Domain) -> list[DialogueStateTracker]:
-    """Every story and rule of the project as plain trackers cut after each event, also
-    with the rule turns hidden that the RulePolicy hides when it predicts them live."""
-    steps = load_data_from_files(
-        [str(PROJECT_DIR / "data" / part / f"{part}.yml") for part in ("stories", "rules")],
-        domain,
-    )
-    generated = TrainingDataGenerator(
-        StoryGraph(steps), domain, augmentation_factor=0, remove_duplicates=False
-    ).generate()
-    trackers = []
-    for tracker in generated:
-        events = list(tracker.events)
-        hidden = [_hidden(event, index % 2 == 0) for index, event in enumerate(events)]
-        for end, variant in itertools.product(range(1, len(events) + 1), (events, hidden)):
-            trackers.append(
-                DialogueStateTracker.from_events(tracker.sender_id, variant[:end], domain.slots)
-            )
+    """Every story and rule of the project as plain trackers cut after each event."""
+    trackers = [
+        DialogueStateTracker.from_events("shopper", events[:end], domain.slots)
+        for events in story_histories(domain)
+        for end in range(1, len(events) + 1)
+    ]
     assert len(trackers) > 300
     return trackers
-
-
-def _hidden(event: Event, hide: bool) -> Event:
-    if not isinstance(event, ActionExecuted) or event.action_name == ACTION_LISTEN_NAME:
-        return event
-    return ActionExecuted(event.action_name, event.policy, event.confidence, hide_rule_turn=hide)
 
 
 def _options(domain: Domain) -> list[dict[str, Any]]:
@@ -163,48 +135,8 @@ def test_a_copied_or_pickled_tracker_replays_its_own_events(domain: Domain) -> N
         assert prior_states.states_for_tracker_history(domain, copied) == ORIGINAL(domain, tracker)
 
 
-def _growing_conversations(conversations: list[DialogueStateTracker]) -> list[list[Event]]:
-    """Each story and rule whole, and a conversation whose history gets rewritten."""
-    whole: dict[int, list[Event]] = {}
-    for tracker in conversations:
-        # The prefixes of one story share their first event.
-        whole[id(tracker.events[0])] = list(tracker.events)
-    rewritten = [
-        ActionExecuted("action_listen"),
-        UserUttered("where is my order", {"name": "order_status"}),
-        DefinePrevUserUtteredFeaturization(False),
-        ActionExecuted("order_form"),
-        ActiveLoop("order_form"),
-        SlotSet("requested_slot", "order_id"),
-        ActionExecuted("action_listen"),
-        UserUttered("asdf", {"name": "nlu_fallback"}),
-        DefinePrevUserUtteredFeaturization(False),
-        ActionExecutionRejected("order_form"),
-        ActionExecuted("action_default_fallback"),
-        UserUtteranceReverted(),
-        ActionExecuted("action_listen"),
-        UserUttered("8174420965301178", {"name": "inform"}),
-        DefinePrevUserUtteredFeaturization(True),
-        ActionExecuted("order_form"),
-        SlotSet("order_id", "8174420965301178"),
-        ActionExecuted("utter_greet"),
-        ActionReverted(),
-        ActionExecuted("order_form"),
-        ActiveLoop(None),
-        ActionExecuted("action_listen"),
-        Restarted(),
-        ActionExecuted("action_listen"),
-        UserUttered("hi", {"name": "greet"}),
-    ]
-    return [*whole.values(), rewritten]
-
-
-def test_a_growing_tracker_gets_rasas_states_after_every_event(
-    domain: Domain, conversations: list[DialogueStateTracker]
-) -> None:
-    growing = _growing_conversations(conversations)
-    assert len(growing) > 20
-    for events in growing:
+def test_a_growing_tracker_gets_rasas_states_after_every_event(domain: Domain) -> None:
+    for events in [*story_histories(domain), rewritten_history()]:
         tracker = DialogueStateTracker("shopper", domain.slots)
         for event in events:
             tracker.update(event)

@@ -20,8 +20,8 @@ Here every step is one Lua script on `<prefix>:lock:<id>:tickets`, a sorted set 
 tickets (score: the ticket number from `<prefix>:lock:<id>:next`, member:
 `<number>:<expiry in ms>`): drawing a ticket, asking which ticket is served (expired
 tickets at the front are dropped, so a crashed holder blocks for `lock_lifetime` at
-most), and giving it back. A waiting message looks again after 2 ms, then ever less
-often up to every 50 ms.
+most), and giving it back; drawing also asks, so a free lock takes one round trip. A
+waiting message looks again after 2 ms, then ever less often up to every 50 ms.
 """
 
 from __future__ import annotations
@@ -40,27 +40,37 @@ from rasa.utils.endpoints import EndpointConfig
 FIRST_WAIT_SECONDS = 0.002
 LONGEST_WAIT_SECONDS = 0.05
 
-# KEYS: tickets, next. ARGV: now (ms), lifetime (ms). Returns the new ticket's number.
-_DRAW = """
+# The ticket now served at ARGV[1] (ms), or -1 when none is left; expired tickets at the
+# front are dropped.
+_SERVED = """
+local function served(tickets, now)
+  while true do
+    local first = redis.call('ZRANGE', tickets, 0, 0)
+    if #first == 0 then return -1 end
+    local colon = string.find(first[1], ':', 1, true)
+    if tonumber(string.sub(first[1], colon + 1)) > now then
+      return tonumber(string.sub(first[1], 1, colon - 1))
+    end
+    redis.call('ZREM', tickets, first[1])
+  end
+end
+"""
+
+# KEYS: tickets, next. ARGV: now (ms), lifetime (ms). Returns {the new ticket's number,
+# the ticket now served}: an uncontended lock is taken in this one round trip.
+_DRAW = (
+    _SERVED
+    + """
 local number = redis.call('INCR', KEYS[2])
 redis.call('ZADD', KEYS[1], number, number .. ':' .. (tonumber(ARGV[1]) + tonumber(ARGV[2])))
 redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[2]))
 redis.call('PEXPIRE', KEYS[2], 2 * tonumber(ARGV[2]))
-return number
+return {number, served(KEYS[1], tonumber(ARGV[1]))}
 """
+)
 
 # KEYS: tickets. ARGV: now (ms). Returns the ticket now served, or -1 when none is left.
-_SERVING = """
-while true do
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0)
-  if #first == 0 then return -1 end
-  local colon = string.find(first[1], ':', 1, true)
-  if tonumber(string.sub(first[1], colon + 1)) > tonumber(ARGV[1]) then
-    return tonumber(string.sub(first[1], 1, colon - 1))
-  end
-  redis.call('ZREM', KEYS[1], first[1])
-end
-"""
+_SERVING = _SERVED + "return served(KEYS[1], tonumber(ARGV[1]))"
 
 # KEYS: tickets, next. ARGV: ticket number. Drops the ticket, and the keys when it was the last.
 _GIVE_BACK = """
@@ -101,18 +111,17 @@ class RedisTicketLockStore(LockStore):
     ) -> AsyncGenerator[TicketLock, None]:
         keys = self._keys(conversation_id)
         lifetime_ms = max(1, int(lock_lifetime * 1000))
-        ticket = int(await self._draw(keys=keys, args=[_now_ms(), lifetime_ms]))
+        ticket, serving = await self._draw(keys=keys, args=[_now_ms(), lifetime_ms])
         try:
-            await self._wait_for_turn(conversation_id, ticket)
+            await self._wait_for_turn(conversation_id, int(ticket), int(serving))
             yield TicketLock(conversation_id)
         finally:
             await self._give_back(keys=keys, args=[ticket])
 
-    async def _wait_for_turn(self, conversation_id: str, ticket: int) -> None:
+    async def _wait_for_turn(self, conversation_id: str, ticket: int, serving: int) -> None:
         keys = self._keys(conversation_id)[:1]
         wait = FIRST_WAIT_SECONDS
         while True:
-            serving = int(await self._serving(keys=keys, args=[_now_ms()]))
             if serving == ticket:
                 return
             if serving == -1 or serving > ticket:
@@ -122,3 +131,4 @@ class RedisTicketLockStore(LockStore):
                 )
             await asyncio.sleep(wait)
             wait = min(2 * wait, LONGEST_WAIT_SECONDS)
+            serving = int(await self._serving(keys=keys, args=[_now_ms()]))
