@@ -54,7 +54,8 @@ turns a batch's sparse features into a tensor's parts without a loop per example
 bot/fused_training_step.py compiles a training step's weight updates with XLA;
 bot/kept_connections.py keeps the connections to the action server open;
 bot/prior_states.py replays a tracker's history once for all the policies asking;
-bot/tracker_copy.py copies a tracker's state instead of replaying its events.
+bot/tracker_copy.py copies a tracker's state instead of replaying its events;
+bot/applied_events.py extends a tracker's applied events as it grows.
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
 replacements still behave like the originals.
@@ -95,6 +96,7 @@ from rasa.utils.tensorflow.models import RasaModel
 from sanic.server import runners
 
 from bot import (
+    applied_events,
     connection_balance,
     count_vectors,
     direct_prediction,
@@ -390,3 +392,4 @@ def install() -> None:
     prior_states.install()
     connection_balance.install()
     tracker_copy.install()
+    applied_events.install()

@@ -19,6 +19,7 @@ import copy
 import dataclasses
 from collections.abc import Sequence
 
+from rasa.shared.constants import DEFAULT_SENDER_ID
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker
 
@@ -38,10 +39,17 @@ def copy_tracker(self: DialogueStateTracker) -> DialogueStateTracker:
         or isinstance(self.slots, AnySlotDict)
     ):
         return ORIGINAL_COPY(self)
-    copied = self.init_copy()
+    # What `init_copy` sets, without making and resetting slots that are replaced below.
+    copied = object.__new__(DialogueStateTracker)
+    copied._max_event_history = None
     events = self.events
     copied.events = copied._create_events(list(events))
+    copied.sender_id = self.sender_id or DEFAULT_SENDER_ID
     copied.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
+    copied.sender_source = None
+    copied.is_rule_tracker = self.is_rule_tracker
+    copied.model_id = None
+    copied.assistant_id = None
     copied._paused = self._paused
     copied.followup_action = self.followup_action
     copied.latest_action = dict(self.latest_action) if self.latest_action is not None else None

@@ -70,7 +70,7 @@ def test_every_story_rule_and_rewritten_history_after_every_event(domain: Domain
     histories = [*story_histories(domain), rewritten_history()]
     for events in histories:
         tracker = DialogueStateTracker("shopper", domain.slots)
-        tracker.model_id = "model"
+        tracker.model_id, tracker.sender_source = "model", "stories.yml"
         _copies_alike(tracker)
         for event in events:
             tracker.update(event)
