@@ -122,6 +122,11 @@ def test_the_empty_domain_check_agrees_with_rasas() -> None:
 def _nlu_paths(monkeypatch: pytest.MonkeyPatch, ours: bool) -> None:
     monkeypatch.setattr(
         RasaModel,
+        "run_inference",
+        direct_prediction.run_inference if ours else direct_prediction.ORIGINAL_RUN_INFERENCE,
+    )
+    monkeypatch.setattr(
+        RasaModel,
         "_rasa_predict",
         direct_prediction.rasa_predict if ours else direct_prediction.ORIGINAL_RASA_PREDICT,
     )
@@ -144,8 +149,14 @@ def test_parses_are_rasas_own(model_path, monkeypatch):
     _nlu_paths(monkeypatch, ours=False)
     rasas = _parse_all(agent)
     _nlu_paths(monkeypatch, ours=True)
+    generators: list[Any] = []
+    monkeypatch.setattr(
+        direct_prediction, "ORIGINAL_RUN_INFERENCE", lambda *args: generators.append(args)
+    )
     ours = _parse_all(agent)
     assert ours == rasas
+    # Every prediction cut its batch without Rasa's batch generator.
+    assert generators == []
     assert len(TEXTS) == len(ours)
     # Both classifiers answered through their graphs, not through Rasa's path.
     models = _tensorflow_models(agent)
