@@ -31,6 +31,8 @@ from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.coo import coo
+
 ORIGINAL_PROCESS = CountVectorsFeaturizer.process
 # The featurizer's attribute holding its tokens' rows, per attribute.
 TOKEN_ROWS_ATTRIBUTE = "_eva_token_rows"
@@ -134,20 +136,21 @@ def featurize_one(
     columns = np.concatenate([token_columns for token_columns, _ in found])
     counts = np.concatenate([token_counts for _, token_counts in found])
     lengths = [len(token_columns) for token_columns, _ in found]
-    sequence = scipy.sparse.coo_matrix(
-        (counts, (np.repeat(np.arange(len(tokens), dtype=columns.dtype), lengths), columns)),
-        shape=(len(tokens), rows.width),
+    sequence = coo(
+        counts,
+        np.repeat(np.arange(len(tokens), dtype=columns.dtype), lengths),
+        columns,
+        (len(tokens), rows.width),
     )
     if attribute not in DENSE_FEATURIZABLE_ATTRIBUTES:
         return sequence, None
     summed_columns, position = np.unique(columns, return_inverse=True)
     summed = np.bincount(position, weights=counts, minlength=len(summed_columns))
-    sentence = scipy.sparse.coo_matrix(
-        (
-            summed.astype(counts.dtype),
-            (np.zeros(len(summed_columns), dtype=columns.dtype), summed_columns),
-        ),
-        shape=(1, rows.width),
+    sentence = coo(
+        summed.astype(counts.dtype),
+        np.zeros(len(summed_columns), dtype=columns.dtype),
+        summed_columns,
+        (1, rows.width),
     )
     return sequence, sentence
 

@@ -26,7 +26,9 @@ import rasa.utils.tensorflow.model_data_utils as model_data_utils
 import scipy.sparse
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
-from scipy.sparse._sputils import get_index_dtype, upcast
+from scipy.sparse._sputils import upcast
+
+from bot.coo import coo, index_dtype
 
 ORIGINAL_COMBINE_SPARSE = Features._combine_sparse_features
 ORIGINAL_COMBINE_FEATURES = Message._combine_features
@@ -36,13 +38,13 @@ ORIGINAL_FAKE_FEATURES = model_data_utils._create_fake_features
 def hstack_coo(left: scipy.sparse.coo_matrix, right: scipy.sparse.coo_matrix) -> Any:
     """`scipy.sparse.hstack([left, right])` for two COO matrices with as many rows."""
     shape = (left.shape[0], left.shape[1] + right.shape[1])
-    index_dtype = get_index_dtype(maxval=max(shape))
-    rows = np.concatenate((left.row, right.row)).astype(index_dtype, copy=False)
-    columns = np.concatenate((left.col, right.col + left.shape[1])).astype(index_dtype, copy=False)
+    indices = index_dtype(shape)
+    rows = np.concatenate((left.row, right.row)).astype(indices, copy=False)
+    columns = np.concatenate((left.col, right.col + left.shape[1])).astype(indices, copy=False)
     data = np.concatenate((left.data, right.data)).astype(
         upcast(left.dtype, right.dtype), copy=False
     )
-    return scipy.sparse.coo_matrix((data, (rows, columns)), shape=shape)
+    return coo(data, rows, columns, shape)
 
 
 def combine_sparse_features(self: Features, additional_features: Features) -> None:
