@@ -55,7 +55,8 @@ bot/fused_training_step.py compiles a training step's weight updates with XLA;
 bot/kept_connections.py keeps the connections to the action server open;
 bot/prior_states.py replays a tracker's history once for all the policies asking;
 bot/tracker_copy.py copies a tracker's state instead of replaying its events;
-bot/applied_events.py extends a tracker's applied events as it grows.
+bot/applied_events.py extends a tracker's applied events as it grows;
+bot/rule_keys.py remembers which rules match the end of a conversation.
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
 replacements still behave like the originals.
@@ -106,6 +107,7 @@ from bot import (
     masked_kernels,
     message_features,
     prior_states,
+    rule_keys,
     sparse_batches,
     tracker_copy,
 )
@@ -393,3 +395,4 @@ def install() -> None:
     connection_balance.install()
     tracker_copy.install()
     applied_events.install()
+    rule_keys.install()
