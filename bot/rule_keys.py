@@ -7,7 +7,8 @@ shoppers (py-spy, GIL held). A rule only looks as far back as it is long, so the
 answer depends on the last `n` states alone, `n` being the longest rule of the lookup,
 and the same few endings of conversations come back all the time. Here each ending
 is answered once per lookup and then remembered (at most `MAX_KEPT` endings, then
-counted afresh). Callers get a set of their own.
+counted afresh; all of them when rules leave the lookup, as in a training). Callers
+get a set of their own.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ MAX_KEPT = 4096
 class _Answers:
     def __init__(self, lookup: dict[str, str]) -> None:
         self.lookup = lookup
+        # Training drops contradicting rules from the lookup while it predicts.
+        self.size = len(lookup)
         self.reach = max((len(RulePolicy._rule_key_to_state(key)) for key in lookup), default=0)
         self.answers: dict[Hashable, frozenset[str]] = {}
 
@@ -38,7 +41,7 @@ def get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[Sta
     """`RulePolicy._get_possible_keys`, remembered per lookup and ending of `states`."""
     kept: dict[int, _Answers] = self.__dict__.setdefault(KEPT_ATTRIBUTE, {})
     answers = kept.get(id(lookup))
-    if answers is None or answers.lookup is not lookup:
+    if answers is None or answers.lookup is not lookup or answers.size != len(lookup):
         answers = kept[id(lookup)] = _Answers(lookup)
     ending = states[-answers.reach :] if answers.reach else []
     key = tuple(_frozen(state) for state in ending)

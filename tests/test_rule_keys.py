@@ -66,3 +66,19 @@ def _as_conversation(rule_state: dict[str, Any]) -> State:
         }
         for kind, sub in rule_state.items()
     }
+
+
+def test_a_rule_dropped_from_the_lookup_is_no_longer_found(model_path: Path) -> None:
+    agent = Agent.load(str(model_path))
+    assert agent.processor is not None
+    nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[attr-defined]
+    policy = next(
+        node._component for node in nodes.values() if isinstance(node._component, RulePolicy)
+    )
+    lookup = dict(policy.lookup[RULES])
+    key = next(iter(lookup))
+    states = [_as_conversation(state) for state in RulePolicy._rule_key_to_state(key)]
+    assert key in rule_keys.get_possible_keys(policy, lookup, states)
+    # As a training does when a rule contradicts a story.
+    lookup.pop(key)
+    assert key not in rule_keys.get_possible_keys(policy, lookup, states)
