@@ -56,7 +56,8 @@ bot/kept_connections.py keeps the connections to the action server open;
 bot/prior_states.py replays a tracker's history once for all the policies asking;
 bot/tracker_copy.py copies a tracker's state instead of replaying its events;
 bot/applied_events.py extends a tracker's applied events as it grows;
-bot/rule_keys.py remembers which rules match the end of a conversation.
+bot/rule_keys.py remembers which rules match the end of a conversation;
+bot/debug_copies.py skips the deep copies made for debug lines nobody writes.
 
 rasa and sanic are pinned (constraints.txt), and tests/test_speedups.py checks that the
 replacements still behave like the originals.
@@ -100,6 +101,7 @@ from bot import (
     applied_events,
     connection_balance,
     count_vectors,
+    debug_copies,
     direct_prediction,
     fingerprints,
     fused_training_step,
@@ -396,3 +398,4 @@ def install() -> None:
     tracker_copy.install()
     applied_events.install()
     rule_keys.install()
+    debug_copies.install()
