@@ -1,11 +1,14 @@
 """Where a turn's time goes: py-spy samples of the Rasa server under the benchmark's load.
 
-    python -m bench.profile [--concurrency 8] [--seconds 20]
+    python -m bench.profile [--concurrency 8] [--seconds 20] [--gil]
 
 Starts our stack as the benchmarks do, warms it up, then runs REST conversations while
-py-spy samples every Rasa server process. Prints the functions that hold the most
-samples (inclusive: the function and what it calls) and writes the raw samples to
-bench/.work/profile-rasa.txt (py-spy's collapsed format, for flame graph tools).
+py-spy samples every Rasa server process. With `--gil` only the thread holding the
+GIL is sampled: Python's own work, without the waits for the GIL and the time inside
+TensorFlow's kernels, which is what a worker's event loop and NLU thread share.
+Prints the functions that hold the most samples (inclusive: the function and what it
+calls) and writes the raw samples to bench/.work/profile-rasa.txt (py-spy's collapsed
+format, for flame graph tools).
 bench/profile.md holds the findings of the last run by hand.
 """
 
@@ -50,11 +53,32 @@ def _rasa_pids(parent: int) -> list[int]:
     return [int(pid) for pid in children] or [parent]
 
 
+def py_spy_command(pid: int, seconds: float, output: Path, gil: bool) -> list[str]:
+    """py-spy sampling one process at 200 Hz, without pausing it."""
+    return [
+        str(Path(sys.executable).with_name("py-spy")),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(int(seconds)),
+        "--rate",
+        "200",
+        "--format",
+        "raw",
+        "--nonblocking",
+        *(["--gil"] if gil else []),
+        "--output",
+        str(output),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--gil", action="store_true", help="only the thread holding the GIL")
     args = parser.parse_args(argv)
     stack = OurStack(our_model(), Path(tempfile.mkdtemp(prefix="profile-", dir=WORK_DIR)))
     stack.start()
@@ -63,21 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(warm_up(target, widget=False))
         spies = [
             subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("py-spy")),
-                    "record",
-                    "--pid",
-                    str(pid),
-                    "--duration",
-                    str(int(args.seconds)),
-                    "--rate",
-                    "200",
-                    "--format",
-                    "raw",
-                    "--nonblocking",
-                    "--output",
-                    str(SAMPLES.with_suffix(f".{pid}.txt")),
-                ],
+                py_spy_command(pid, args.seconds, SAMPLES.with_suffix(f".{pid}.txt"), args.gil),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
