@@ -37,9 +37,14 @@ def _value(value: Any, events: list[Event]) -> Any:
 
 
 def fields(tracker: DialogueStateTracker) -> dict[str, Any]:
-    """Every attribute of the tracker, events by identity and slots by content."""
+    """Every attribute of the tracker, events by identity and slots by content; not what
+    our speedups keep on it to answer faster (`_eva_...`), which a replay may leave."""
     events = list(tracker.events)
-    described = {key: _value(value, events) for key, value in vars(tracker).items()}
+    described = {
+        key: _value(value, events)
+        for key, value in vars(tracker).items()
+        if not key.startswith("_eva_")
+    }
     described["events"] = [id(event) for event in events]
     described["slots"] = {name: (type(slot), vars(slot)) for name, slot in tracker.slots.items()}
     return described
