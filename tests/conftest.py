@@ -14,11 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.shared.core.domain import Domain
 
 from bot.redis_server import EmbeddedRedis, RedisSettings
 from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port
+from tests.dialogue_histories import project_domain
 from tests.handoff_setup import HandoffTestConfig
 from tests.http import post_json
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    """The project's domain, loaded afresh for each test module."""
+    return project_domain()
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,6 @@ def endpoint() -> EndpointConfig:
     return found
 
 
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(PROJECT_DIR / "domain.yml"))
-
-
 def _payload(name: str, endpoint: EndpointConfig, domain: Domain) -> dict[str, Any]:
     tracker = DialogueStateTracker.from_events("shopper", [], slots=domain.slots)
     payload: dict[str, Any] = RemoteAction(name, endpoint)._action_call_format(tracker, domain)

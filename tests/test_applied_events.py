@@ -5,18 +5,12 @@ from __future__ import annotations
 import copy
 import pickle
 
-import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import applied_events
-from tests.dialogue_histories import project_domain, rewritten_history, story_histories
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return project_domain()
+from tests.dialogue_histories import rewritten_history, story_histories
 
 
 def _ids(events: list[Event]) -> list[int]:

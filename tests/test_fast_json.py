@@ -7,16 +7,15 @@ import math
 from typing import Any
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from bot import fast_json
-from bot.stack import PROJECT_DIR
+from tests.dialogue_histories import project_domain
 
 
 def _conversation() -> dict[str, Any]:
-    domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
+    domain = project_domain()
     parse = {
         "intent": {"name": "cancel_order", "confidence": 0.9876543210123},
         "entities": [{"entity": "order_id", "value": "8174420965301178", "start": 0, "end": 16}],

@@ -13,17 +13,11 @@ from rasa.shared.core.events import ActionExecuted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR
 from bot.tracker.kept import KeptTrackers
 from bot.tracker.redis_store import AppendOnlyRedisTrackerStore
-from tests.test_tracker_store import KEEP_TURNS, opening, turn
+from tests.test_tracker_store import KEEP_TURNS, new_store, opening, turn
 
 Stores = Callable[..., AppendOnlyRedisTrackerStore]
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(PROJECT_DIR / "domain.yml"))
 
 
 def run(
@@ -38,18 +32,7 @@ def run(
         made: list[AppendOnlyRedisTrackerStore] = []
 
         def store(**options: Any) -> AppendOnlyRedisTrackerStore:
-            made.append(
-                AppendOnlyRedisTrackerStore(
-                    domain,
-                    host=redis_settings.host,
-                    port=redis_settings.port,
-                    db=redis_settings.db,
-                    password=redis_settings.password,
-                    key_prefix=prefix,
-                    keep_turns=KEEP_TURNS,
-                    **options,
-                )
-            )
+            made.append(new_store(redis_settings, domain, prefix, **options))
             return made[-1]
 
         try:

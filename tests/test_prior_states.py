@@ -18,14 +18,9 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import prior_states
-from tests.dialogue_histories import project_domain, rewritten_history, story_histories
+from tests.dialogue_histories import rewritten_history, story_histories
 
 ORIGINAL = Domain.states_for_tracker_history
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return project_domain()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -19,12 +18,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import prior_states, tracker_copy
 from bot.tracker.redis_store import WINDOW_ATTRIBUTE
-from tests.dialogue_histories import project_domain, rewritten_history, story_histories
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return project_domain()
+from tests.dialogue_histories import rewritten_history, story_histories
 
 
 def _value(value: Any, events: list[Event]) -> Any:

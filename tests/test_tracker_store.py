@@ -26,7 +26,6 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR
 from bot.tracker.redis_store import AppendOnlyRedisTrackerStore
 
 KEEP_TURNS = 4
@@ -42,9 +41,20 @@ class RecordingBroker(EventBroker):
         self.published.append(event)
 
 
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(PROJECT_DIR / "domain.yml"))
+def new_store(
+    redis_settings: RedisSettings, domain: Domain, key_prefix: str, **options: Any
+) -> AppendOnlyRedisTrackerStore:
+    """A store (a Rasa worker's) on the test Redis, keeping KEEP_TURNS turns."""
+    return AppendOnlyRedisTrackerStore(
+        domain,
+        host=redis_settings.host,
+        port=redis_settings.port,
+        db=redis_settings.db,
+        password=redis_settings.password,
+        key_prefix=key_prefix,
+        keep_turns=KEEP_TURNS,
+        **options,
+    )
 
 
 def run(
@@ -54,16 +64,7 @@ def run(
     broker: EventBroker | None = None,
 ) -> None:
     async def main() -> None:
-        store = AppendOnlyRedisTrackerStore(
-            domain,
-            host=redis_settings.host,
-            port=redis_settings.port,
-            db=redis_settings.db,
-            password=redis_settings.password,
-            event_broker=broker,
-            key_prefix=f"t{uuid.uuid4().hex[:8]}",
-            keep_turns=KEEP_TURNS,
-        )
+        store = new_store(redis_settings, domain, f"t{uuid.uuid4().hex[:8]}", event_broker=broker)
         try:
             await scenario(store)
         finally:
