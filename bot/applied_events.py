@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rasa.shared.core.events import (
@@ -60,15 +61,16 @@ def _only_adds_itself(event: Event, loop_names: set[str]) -> bool:
     return True
 
 
+def starts_with(items: Sequence[object], prefix: Sequence[object]) -> bool:
+    """Whether `items` begins with the very objects of `prefix` (not equal ones)."""
+    return len(items) >= len(prefix) and all(map(operator.is_, prefix, items))
+
+
 def applied_events(self: DialogueStateTracker) -> list[Event]:
     """`DialogueStateTracker.applied_events`."""
     events = self.events
     kept: _Applied | None = self.__dict__.get(APPLIED_ATTRIBUTE)
-    if (
-        kept is not None
-        and len(kept.covered) <= len(events)
-        and all(map(operator.is_, kept.covered, events))
-    ):
+    if kept is not None and starts_with(events, kept.covered):
         new = list(itertools.islice(events, len(kept.covered), None))
         if all(_only_adds_itself(event, kept.loop_names) for event in new):
             kept.covered += new

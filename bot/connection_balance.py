@@ -34,10 +34,9 @@ MAX_WORKERS = 64
 
 
 class SharedCounts:
-    """One slot per worker process: its pid and its open connections."""
+    """One slot per worker process: its open connections."""
 
     def __init__(self) -> None:
-        self.pids: Any = RawArray("i", MAX_WORKERS)
         self.counts: Any = RawArray("i", MAX_WORKERS)
         self.claimed: Any = RawValue("i", 0)
         self.lock = multiprocessing.Lock()
@@ -52,7 +51,6 @@ class SharedCounts:
                 claimed = self.claimed.value
                 if claimed >= MAX_WORKERS:
                     return -1
-                self.pids[claimed] = pid
                 self.claimed.value = claimed + 1
             self._slot, self._slot_pid = claimed, pid
         return self._slot

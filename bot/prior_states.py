@@ -24,6 +24,8 @@ from rasa.shared.core.domain import Domain, State, SubState
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.applied_events import starts_with
+
 # The tracker's attribute holding its replayed turns.
 TURNS_ATTRIBUTE = "_eva_prior_turns"
 
@@ -63,10 +65,7 @@ class _Replay:
 
     def continues_into(self, applied: list[Event]) -> bool:
         """Whether the tracker's applied events start with those replayed here."""
-        done = self.applied
-        return len(applied) >= len(done) and all(
-            old is new for old, new in zip(done, applied, strict=False)
-        )
+        return starts_with(applied, self.applied)
 
     def catch_up(self, tracker: DialogueStateTracker, applied: list[Event]) -> None:
         """Replays the applied events not replayed yet, as Rasa's
