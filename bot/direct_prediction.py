@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import tensorflow as tf
 from keras.utils import tf_utils
 from rasa.shared.constants import DIAGNOSTIC_DATA
@@ -79,15 +80,31 @@ def _tensor(array: Any, dtype: tf.DType) -> tf.Tensor:
     return ops.EagerTensor(array, None, dtype.as_datatype_enum)
 
 
+def numpy_outputs(outputs: Any) -> Any:
+    """Keras' `sync_to_numpy_or_python_type` for the dictionaries of tensors a graph
+    returns, without `tf.nest` flattening and rebuilding them; anything else goes to Keras."""
+    if type(outputs) is dict:
+        return {key: numpy_outputs(value) for key, value in outputs.items()}
+    if isinstance(outputs, ops.EagerTensor):
+        value = outputs.numpy()
+        if isinstance(value, (np.ndarray, np.generic)) and value.ndim == 0:
+            return value.item()
+        return value
+    return tf_utils.sync_to_numpy_or_python_type(outputs)
+
+
 def rasa_predict(self: RasaModel, batch_in: tuple[Any, ...]) -> dict[str, Any]:
     """`RasaModel._rasa_predict`, calling the traced graph without `tf.function`'s dispatch."""
     found = _graph(self)
     if found is None or not found.fits(batch_in):
         return ORIGINAL_RASA_PREDICT(self, batch_in)  # type: ignore[no-any-return]
-    self._training = False
+    if self._training is not False:
+        # Keras tracks every attribute set on a model: 0.9 % of the workers' Python time
+        # for setting what is already set.
+        self._training = False
     specs = found.specs
     tensors = [_tensor(array, spec.dtype) for array, spec in zip(batch_in, specs, strict=True)]
-    outputs: dict[str, Any] = tf_utils.sync_to_numpy_or_python_type(
+    outputs: dict[str, Any] = numpy_outputs(
         found.graph._call_flat(tensors, found.graph.captured_inputs)
     )
     if DIAGNOSTIC_DATA in outputs:

@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse._sputils import upcast
 
-from bot.coo import coo, index_dtype
+from bot.coo import coo, empty_coo, index_dtype
 
 ORIGINAL_COMBINE_SPARSE = Features._combine_sparse_features
 ORIGINAL_COMBINE_FEATURES = Message._combine_features
@@ -82,13 +82,9 @@ def create_fake_features(all_features: list[list[list[Features]]]) -> list[Featu
     fake = []
     for features in example:
         width, dtype = features.features.shape[-1], features.features.dtype
-        # Called as Rasa calls it: for an empty matrix scipy ignores the second
-        # argument (`shape`), so sparse stand-ins are float64 whatever the dtype.
-        empty = (
-            np.zeros((0, width), dtype)
-            if features.is_dense()
-            else scipy.sparse.coo_matrix((0, width), dtype)
-        )
+        # Rasa calls `coo_matrix((0, width), dtype)`: for an empty matrix scipy ignores
+        # the second argument (`shape`), so sparse stand-ins are float64 whatever the dtype.
+        empty = np.zeros((0, width), dtype) if features.is_dense() else empty_coo(width)
         fake.append(Features(empty, features.type, features.attribute, copy.copy(features.origin)))
     return fake
 

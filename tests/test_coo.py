@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from bot.coo import coo
+from bot.coo import coo, empty_coo
 
 
 def _described(matrix: scipy.sparse.coo_matrix) -> dict[str, Any]:
@@ -38,3 +38,12 @@ def test_the_same_matrix_as_scipys(
     assert _described(ours) == _described(scipys)
     assert (ours.toarray() == scipys.toarray()).all()
     assert ours.tocsr().nnz == scipys.tocsr().nnz
+
+
+@pytest.mark.parametrize("columns", [0, 1, 300, 2**31])
+def test_the_same_empty_matrix_as_scipys(columns: int) -> None:
+    ours, scipys = empty_coo(columns), scipy.sparse.coo_matrix((0, columns))
+    assert type(ours) is type(scipys)
+    assert _described(ours) == _described(scipys)
+    # Each empty matrix has arrays of its own, as scipy's have.
+    assert empty_coo(columns).row is not ours.row

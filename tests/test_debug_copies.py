@@ -6,8 +6,12 @@ import ast
 import importlib
 import inspect
 import logging
+from pathlib import Path
 
 import pytest
+import rasa
+from rasa.core.policies.policy import Policy
+from rasa.core.policies.rule_policy import RulePolicy
 
 from bot import debug_copies
 
@@ -61,3 +65,57 @@ def test_copies_are_made_only_while_debug_lines_are_written() -> None:
     finally:
         logger.setLevel(before)
     assert processor.copy.copy is __import__("copy").copy
+
+
+def test_the_rule_policy_formats_states_only_for_its_debug_line() -> None:
+    source_root = Path(rasa.__file__).parent
+    callers = [
+        path
+        for path in source_root.rglob("*.py")
+        if ".format_tracker_states(" in path.read_text(encoding="utf-8")
+    ]
+    assert callers == [source_root / "core" / "policies" / "rule_policy.py"]
+    tree = ast.parse(callers[0].read_text(encoding="utf-8"))
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format_tracker_states"
+    ]
+    assert len(calls) == 1
+    assigned = [
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and node.value is calls[0]
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    ]
+    assert assigned == ["current_states"]
+    read = {
+        id(node)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name)
+        and node.id == "current_states"
+        and isinstance(node.ctx, ast.Load)
+    }
+    in_debug_lines = {
+        id(node)
+        for call in _debug_calls(tree)
+        for node in ast.walk(call)
+        if isinstance(node, ast.Name) and node.id == "current_states"
+    }
+    assert read and read == in_debug_lines
+
+    debug_copies.install()
+    states = [{"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}]
+    logger = logging.getLogger("rasa.core.policies.rule_policy")
+    before = logger.level
+    try:
+        logger.setLevel(logging.INFO)
+        assert RulePolicy.format_tracker_states(states) == ""
+        logger.setLevel(logging.DEBUG)
+        assert RulePolicy.format_tracker_states(states) == Policy.format_tracker_states(states)
+        assert "user intent: greet" in RulePolicy.format_tracker_states(states)
+    finally:
+        logger.setLevel(before)

@@ -200,3 +200,29 @@ def test_inputs_become_the_tensors_tensorflow_makes(
     ours, tensorflows = direct_prediction._tensor(array, dtype), tf.convert_to_tensor(array, dtype)
     assert ours.dtype == tensorflows.dtype and ours.shape == tensorflows.shape
     assert np.array_equal(ours.numpy(), tensorflows.numpy())
+
+
+def test_outputs_become_what_keras_makes_of_them() -> None:
+    from keras.utils import tf_utils
+
+    outputs = {
+        "logits": tf.constant([[0.5, 1.5]]),
+        "count": tf.constant(3),
+        "score": tf.constant(0.25),
+        "name": tf.constant(b"intent"),
+        "plain": 7,
+        "diagnostic_data": {"b": tf.constant([1, 2]), "a": {"x": tf.constant(1.5)}, "c": [1]},
+    }
+    ours, keras = (
+        direct_prediction.numpy_outputs(outputs),
+        tf_utils.sync_to_numpy_or_python_type(outputs),
+    )
+
+    def described(value: Any) -> Any:
+        if isinstance(value, dict):
+            return [(key, described(item)) for key, item in value.items()]
+        if isinstance(value, np.ndarray):
+            return ("array", value.dtype, value.tolist())
+        return (type(value), value)
+
+    assert described(ours) == described(keras)

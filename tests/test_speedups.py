@@ -105,6 +105,58 @@ def test_invalid_action_replies_fail_with_rasas_message(action, reply):
     assert "Failed to validate Action server response" in ours.value.message
 
 
+def test_the_reply_schema_looks_only_at_the_types_the_shapes_keep():
+    assert speedups._reply_validator().schema == {
+        "type": "object",
+        "properties": {
+            "events": {"type": "array", "items": {}},
+            "responses": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+
+
+class _OwnList(list):  # type: ignore[type-arg]
+    pass
+
+
+# Each pair: a valid reply, then one that looks the same to a check that ignores types.
+LOOKALIKES = [
+    (
+        {"events": [{"event": "bot", "timestamp": 1}]},
+        {"events": [{"event": "bot", "timestamp": True}]},
+    ),
+    (
+        {"events": [{"event": "entities", "entities": []}]},
+        {"events": [{"event": "entities", "entities": ()}]},
+    ),
+    (
+        {"events": [{"event": "slot", "name": "x", "value": 1}]},
+        {"events": [{"event": "slot", "name": 1, "value": 1}]},
+    ),
+    ({"responses": [{"text": "hi"}]}, {"responses": [_OwnList()]}),
+    ({"responses": [{"text": "hi"}]}, {"responses": ({"text": "hi"},)}),
+    ({"events": []}, {"events": None}),
+]
+
+
+@pytest.mark.parametrize(("valid", "invalid"), LOOKALIKES)
+def test_replies_checked_before_answer_for_no_other(action, valid, invalid):
+    for _ in range(2):
+        assert speedups.ORIGINAL_VALIDATE(action, valid) is True
+        assert speedups.validate_action_result(action, valid) is True
+        with pytest.raises(jsonschema.ValidationError):
+            speedups.ORIGINAL_VALIDATE(action, invalid)
+        with pytest.raises(jsonschema.ValidationError):
+            speedups.validate_action_result(action, invalid)
+
+
+def test_frozen_keeps_every_type():
+    values = [1, 1.0, True, "1", None, [1], {"a": 1}, {"a": 1.0}, [[1]], [(1,)]]
+    keys = [speedups.frozen(value) for value in values]
+    assert keys[-1] is None and speedups.frozen({1: "a"}) is None
+    assert len(set(keys[:-1])) == len(values) - 1
+
+
 def test_every_event_type_resolves_to_the_same_class():
     names = {cls.type_name for cls in all_subclasses(Event)}
     assert {"user", "bot", "action", "slot", "session_started", "pause"} <= names
