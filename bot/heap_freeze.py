@@ -3,11 +3,11 @@
 A Rasa worker holds about 580,000 Python objects that live as long as it does: the
 model's TensorFlow and Keras objects, the domain, the vocabularies. The collector's
 oldest generation walks all of them, and under the benchmark's load that happened every
-few seconds in each worker and held it, event loop and NLU thread alike, for about
-300 ms: the slowest twentieth of the replies waited for it. Frozen after start-up, those
-objects are out of the collector's sight; what the server allocates later is still
-collected as before. After a model swap the worker thaws, collects the replaced model
-and freezes again: one full collection, once per swap.
+few seconds in each worker and held its event loop for about 300 ms: the slowest
+twentieth of the replies waited for it. Frozen after start-up, those objects are out
+of the collector's sight; what the server allocates later is still collected as before.
+After a model swap the worker thaws, collects the replaced model and freezes again: one
+full collection, once per swap.
 """
 
 from __future__ import annotations

@@ -66,13 +66,11 @@ replacements still behave like the originals.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import socket
 import zlib
 from collections.abc import Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache, lru_cache
 from ipaddress import ip_address
 from typing import Any
@@ -80,16 +78,13 @@ from typing import Any
 import jsonschema
 import rasa.utils.train_utils
 from rasa.core.actions.action import RemoteAction
-from rasa.core.channels.channel import UserMessage
 from rasa.core.policies.memoization import MemoizationPolicy
-from rasa.core.processor import MessageProcessor
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.generator import State
 from rasa.shared.core.slots import Slot
-from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.shared.utils.io import DEFAULT_ENCODING
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
@@ -121,7 +116,6 @@ ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 ORIGINAL_RESOLVE = Event.resolve_by_type
 ORIGINAL_SERVE = runners.serve
 ORIGINAL_MODEL_LOAD = RasaModel.load.__func__  # type: ignore[attr-defined]
-ORIGINAL_PARSE = MessageProcessor.parse_message
 ORIGINAL_RUN_GRAPH = DaskGraphRunner.run
 ORIGINAL_FEATURE_KEY = MemoizationPolicy._create_feature_key
 ORIGINAL_IS_EMPTY = Domain.is_empty
@@ -372,7 +366,6 @@ def _execution_order(runner: DaskGraphRunner, targets: tuple[str, ...]) -> Execu
 
         for name in nodes:
             place(name)
-        # Two threads (the NLU thread and the event loop) may build it at once: same result.
         orders[targets] = order
     return orders[targets]
 
@@ -409,35 +402,6 @@ def run_graph_in_order(
     return dict(values[target] for target in run_targets)
 
 
-@cache
-def inference_thread() -> ThreadPoolExecutor:
-    # One thread: messages are still parsed one at a time, as on the event loop.
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
-
-
-async def parse_message_off_loop(
-    self: MessageProcessor,
-    message: UserMessage,
-    tracker: DialogueStateTracker | None = None,
-    only_output_properties: bool = True,
-) -> dict[str, Any]:
-    """`MessageProcessor.parse_message`, with the NLU pipeline run on its own thread."""
-    if self.http_interpreter:
-        return await ORIGINAL_PARSE(self, message, tracker, only_output_properties)  # type: ignore[no-any-return]
-    if tracker is None:
-        tracker = DialogueStateTracker.from_events(message.sender_id, [])
-    parse_data: dict[str, Any] = await asyncio.get_running_loop().run_in_executor(
-        inference_thread(),
-        self._parse_message_with_graph,
-        message,
-        tracker,
-        only_output_properties,
-    )
-    self._update_full_retrieval_intent(parse_data)
-    self._check_for_unseen_features(parse_data)
-    return parse_data
-
-
 def install() -> None:
     patched: Callable[..., bool] = validate_action_result
     RemoteAction._validate_action_result = patched  # type: ignore[method-assign]
@@ -445,7 +409,6 @@ def install() -> None:
     runners.bind_socket = bind_address_only  # type: ignore[attr-defined]
     runners.serve = serve_on_own_socket
     RasaModel.load = classmethod(load_model_for_inference)  # type: ignore[assignment]
-    MessageProcessor.parse_message = parse_message_off_loop  # type: ignore[method-assign]
     DaskGraphRunner.run = run_graph_in_order  # type: ignore[method-assign]
     MemoizationPolicy._create_feature_key = create_feature_key  # type: ignore[method-assign]
     Domain.is_empty = domain_is_empty  # type: ignore[method-assign]

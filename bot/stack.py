@@ -148,7 +148,7 @@ class Stack:
                 "TF_CPP_MIN_LOG_LEVEL": "2",
             }
         )
-        # Each worker's NLU thread makes small TensorFlow calls, one message at a time:
+        # Each worker makes small TensorFlow calls, one message at a time:
         # run on the calling thread they cost 4 % less CPU than when handed to TF's
         # thread pools (bench/profile.md), and the workers already fill the cores.
         for setting in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
