@@ -53,6 +53,7 @@ bot/count_vectors.py featurizes many messages per scikit-learn call; bot/sparse_
 turns a batch's sparse features into a tensor's parts without a loop per example;
 bot/fused_training_step.py compiles a training step's weight updates with XLA;
 bot/kept_connections.py keeps the connections to the action server open;
+bot/action_domain.py sends actions only the parts of the domain they read;
 bot/prior_states.py replays a tracker's history once for all the policies asking;
 bot/tracker_copy.py copies a tracker's state instead of replaying its events;
 bot/tracker_state.py writes out the active loop of a tracker's state without `asdict`;
@@ -94,6 +95,7 @@ from rasa.utils.tensorflow.models import RasaModel
 from sanic.server import runners
 
 from bot import (
+    action_domain,
     applied_events,
     connection_balance,
     count_vectors,
@@ -425,6 +427,7 @@ def install() -> None:
     connection_balance.install()
     tracker_copy.install()
     tracker_state.install()
+    action_domain.install()
     applied_events.install()
     rule_keys.install()
     debug_copies.install()
