@@ -48,7 +48,8 @@ Installed by `python -m bot.server` (the Rasa server `make run` starts, and the 
   (bot/parallel_training.py).
 
 A message's features are joined in bot/message_features.py and fingerprinted in
-bot/fingerprints.py; bot/direct_prediction.py calls the classifiers' traced graphs;
+bot/fingerprints.py; bot/one_message_data.py makes a parse's message into a classifier's
+model data; bot/direct_prediction.py calls the classifiers' traced graphs;
 bot/count_vectors.py featurizes many messages per scikit-learn call; bot/sparse_batches.py
 turns a batch's sparse features into a tensor's parts without a loop per example;
 bot/fused_training_step.py compiles a training step's weight updates with XLA;
@@ -106,6 +107,7 @@ from bot import (
     kept_connections,
     masked_kernels,
     message_features,
+    one_message_data,
     prior_states,
     rule_keys,
     sparse_batches,
@@ -417,6 +419,7 @@ def install() -> None:
     Slot.__copy__ = copy_slot  # type: ignore[attr-defined]
     fingerprints.install()
     message_features.install()
+    one_message_data.install()
     count_vectors.install()
     sparse_batches.install()
     fused_training_step.install()

@@ -1,0 +1,93 @@
+"""bot/one_message_data.py builds a parse's model data as Rasa's `_create_model_data` does."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+import scipy.sparse
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+from rasa.utils.tensorflow.model_data import RasaModelData
+
+from bot import one_message_data, speedups
+from bot.stack import PROJECT_DIR
+from tests.test_speedups import TEXTS, _load_agent
+
+
+def _array(array: Any) -> Any:
+    described: list[Any] = [type(array), array.dtype, array.shape]
+    described += [vars(array).get(name) for name in ("units", "number_of_dimensions", "is_sparse")]
+    if array.dtype == object:
+        described.append([_matrix(matrix) for matrix in array])
+    else:
+        described.append(array.tolist())
+    return described
+
+
+def _matrix(matrix: Any) -> Any:
+    assert scipy.sparse.issparse(matrix)
+    parts = [(part.dtype, part.tolist()) for part in (matrix.row, matrix.col, matrix.data)]
+    return (type(matrix), matrix.shape, matrix.dtype, matrix.has_canonical_format, parts)
+
+
+def _described(model_data: RasaModelData) -> Any:
+    return (
+        model_data.label_key,
+        model_data.label_sub_key,
+        model_data.num_examples,
+        model_data.sparse_feature_sizes,
+        type(model_data.data),
+        [
+            (
+                key,
+                type(sub_data),
+                [(sub_key, [_array(a) for a in arrays]) for sub_key, arrays in sub_data.items()],
+            )
+            for key, sub_data in model_data.data.items()
+        ],
+    )
+
+
+def test_every_training_message_gets_rasas_model_data(model_path, monkeypatch):
+    agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+    compared: dict[str, int] = {}
+
+    def both(
+        self: DIETClassifier, messages: list[Message], *args: Any, **kwargs: Any
+    ) -> RasaModelData:
+        rasas = one_message_data.ORIGINAL_CREATE_MODEL_DATA(self, messages, *args, **kwargs)
+        ours = one_message_data.create_model_data(self, messages, *args, **kwargs)
+        assert _described(ours) == _described(rasas)
+        name = type(self).__name__
+        compared[name] = compared.get(name, 0) + 1
+        return ours
+
+    monkeypatch.setattr(DIETClassifier, "_create_model_data", both)
+    examples = load_data(str(PROJECT_DIR / "data" / "nlu")).training_examples
+    texts = [*TEXTS, "", "   ", "<script>x</script>", "가" * 500]
+    texts += sorted({str(example.get("text")) for example in examples if example.get("text")})
+
+    async def parse_all() -> None:
+        for text in texts:
+            await agent.parse_message(text)
+
+    asyncio.run(parse_all())
+    # Both classifiers were compared, DIET for every message.
+    assert compared.get("DIETClassifier") == len(texts)
+    assert len(compared) == 2, compared
+
+
+def test_a_message_with_dense_features_takes_rasas_path(model_path, monkeypatch):
+    agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+    assert agent.processor is not None
+    nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[attr-defined]
+    diet = next(
+        node._component for node in nodes.values() if type(node._component) is DIETClassifier
+    )
+    message = Message(data={"text": "hi"})
+    message.add_features(Features(np.ones((1, 4), np.float32), "sentence", "text", "dense"))
+    assert one_message_data.one_message_data(diet, message) is None
