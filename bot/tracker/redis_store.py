@@ -54,14 +54,20 @@ from bot.tracker.window import DEFAULT_KEEP_TURNS, Cut, Window, next_cut
 logger = logging.getLogger(__name__)
 
 # The window in one round trip: {prefix JSON, start, events from start}, or {"="} when
-# the window's version is ARGV[1] (the caller holds that tracker).
+# the window's version is ARGV[1] (the caller holds that tracker). Without events, the
+# stock store's tracker (KEYS[3]) comes fourth, or nil: a new conversation's first turn
+# needs no second round trip to find it has none.
 LOAD_WINDOW = """
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[2], 'version') == ARGV[1] then
   return {'='}
 end
 local start = tonumber(redis.call('HGET', KEYS[2], 'start') or '0')
 local prefix = redis.call('HGET', KEYS[2], 'prefix') or ''
-return {prefix, start, redis.call('LRANGE', KEYS[1], start, -1)}
+local events = redis.call('LRANGE', KEYS[1], start, -1)
+if #events == 0 then
+  return {prefix, start, events, redis.call('GET', KEYS[3])}
+end
+return {prefix, start, events}
 """
 
 UNCHANGED = "="
@@ -128,14 +134,18 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
         """The latest session, cut to a bounded window of recent turns."""
         kept = self.kept.take(sender_id, self.domain)
         reply = await self._load_window(
-            keys=[self._events_key(sender_id), self._window_key(sender_id)],
+            keys=[
+                self._events_key(sender_id),
+                self._window_key(sender_id),
+                self._legacy_key(sender_id),
+            ],
             args=[kept.version if kept else ""],
         )
         if kept is not None and reply == [UNCHANGED]:
             return kept.tracker
-        prefix_json, start, stored = reply
+        prefix_json, start, stored, *legacy = reply
         if not stored:
-            return await self._retrieve_legacy(sender_id)
+            return self._legacy_tracker(sender_id, legacy[0] if legacy else None)
         prefix = [Event.from_parameters(data) for data in fast_json.loads(prefix_json or "[]")]
         events = [event for event in prefix if event is not None]
         prefix_length = len(events)
@@ -154,8 +164,10 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
         return self._tracker(sender_id, events, Window(0, 0, len(events), len(stored)))
 
     async def _retrieve_legacy(self, sender_id: str) -> DialogueStateTracker | None:
+        return self._legacy_tracker(sender_id, await self.redis.get(self._legacy_key(sender_id)))
+
+    def _legacy_tracker(self, sender_id: str, stored: str | None) -> DialogueStateTracker | None:
         """A conversation Rasa's stock store saved; rewritten in our form at its next save."""
-        stored = await self.redis.get(self._legacy_key(sender_id))
         if stored is None:
             return None
         return self.deserialise_tracker(sender_id, stored)
@@ -165,25 +177,26 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
         sender_id = tracker.sender_id
         events_key, window_key = self._events_key(sender_id), self._window_key(sender_id)
         cut = next_cut(tracker, window, self.domain, self.keep_turns)
+        rewrites = window is None
         async with self.redis.pipeline(transaction=True) as pipe:
             if window is None:
                 # A tracker built outside `retrieve` (a new conversation, or the HTTP
-                # API replacing the events): it holds the whole conversation.
-                stored_before = await self.redis.llen(events_key)
+                # API replacing the events): it holds the whole conversation. The events
+                # stored before are counted in the same transaction.
+                pipe.llen(events_key)
                 new_events = list(tracker.events)
                 pipe.delete(events_key, window_key, self._legacy_key(sender_id))
-                broadcast = new_events[stored_before:]
                 window = Window(0, 0, 0, 0)
             else:
                 new_events = window.new_events(tracker.events)
-                broadcast = new_events
             if new_events:
                 pipe.rpush(events_key, *(_dumps(event) for event in new_events))
             if cut is not None:
                 self._write_cut(pipe, window_key, cut)
             version = uuid.uuid4().hex
             pipe.hset(window_key, "version", version)
-            await pipe.execute()
+            results = await pipe.execute()
+        broadcast = new_events[int(results[0]) :] if rewrites else new_events
         window = window.saved(len(tracker.events), len(new_events))
         setattr(tracker, WINDOW_ATTRIBUTE, window)
         if cut is None:
