@@ -5,7 +5,7 @@
 Starts our stack as the benchmarks do, warms it up, then runs REST conversations while
 py-spy samples every Rasa server process. With `--gil` only the thread holding the
 GIL is sampled: Python's own work, without the waits for the GIL and the time inside
-TensorFlow's kernels, which is what a worker's event loop and NLU thread share.
+TensorFlow's kernels, which is what a worker's threads share.
 Prints the functions that hold the most samples (inclusive: the function and what it
 calls) and writes the raw samples to bench/.work/profile-rasa.txt (py-spy's collapsed
 format, for flame graph tools).
