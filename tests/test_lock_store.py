@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 from rasa.core.lock_store import LockError
@@ -34,6 +35,18 @@ def test_messages_of_one_conversation_take_turns_in_arrival_order_across_workers
         workers = [store(redis_settings, prefix), store(redis_settings, prefix)]
         inside: list[int] = []
         order: list[int] = []
+        # A message has arrived once its ticket is drawn: the next one is sent only then,
+        # however slowly a loaded machine gets the draws to Redis.
+        drawn = asyncio.Semaphore(0)
+        for worker in workers:
+            draw = worker._draw
+
+            async def draw_and_tell(*args: Any, _draw: Any = draw, **kwargs: Any) -> Any:
+                ticket = await _draw(*args, **kwargs)
+                drawn.release()
+                return ticket
+
+            worker._draw = draw_and_tell  # type: ignore[assignment]
 
         async def message(number: int) -> None:
             async with workers[number % 2].lock("shopper"):
@@ -46,7 +59,7 @@ def test_messages_of_one_conversation_take_turns_in_arrival_order_across_workers
         tasks = []
         for number in range(12):
             tasks.append(asyncio.create_task(message(number)))
-            await asyncio.sleep(0.003)  # they arrive in this order
+            await drawn.acquire()  # they arrive in this order
         await asyncio.gather(*tasks)
         assert order == list(range(12))
         # Nothing is left behind once everyone is done.
