@@ -66,6 +66,24 @@ def starts_with(items: Sequence[object], prefix: Sequence[object]) -> bool:
     return len(items) >= len(prefix) and all(map(operator.is_, prefix, items))
 
 
+@dataclass(frozen=True, eq=False)
+class EventsMark:
+    """How many events a tracker held and which object came last. A tracker's events are
+    only ever added to or replaced all at once, so while both still hold, nothing changed."""
+
+    count: int
+    last: Event | None
+
+    @classmethod
+    def of(cls, tracker: DialogueStateTracker) -> EventsMark:
+        events = tracker.events
+        return cls(len(events), events[-1] if events else None)
+
+    def still_holds(self, tracker: DialogueStateTracker) -> bool:
+        events = tracker.events
+        return len(events) == self.count and (events[-1] if events else None) is self.last
+
+
 def applied_events(self: DialogueStateTracker) -> list[Event]:
     """`DialogueStateTracker.applied_events`."""
     events = self.events

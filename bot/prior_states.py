@@ -24,7 +24,7 @@ from rasa.shared.core.domain import Domain, State, SubState
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.applied_events import starts_with
+from bot.applied_events import EventsMark, starts_with
 
 # The tracker's attribute holding its replayed turns.
 TURNS_ATTRIBUTE = "_eva_prior_turns"
@@ -51,17 +51,13 @@ class _Replay:
         self.applied: list[Event] = []
         self.replica = tracker.init_copy()
         self.turns: list[PriorTurn] = []
-        self.event_count = 0
-        self.last_event: Event | None = None
+        self.replayed = EventsMark(0, None)
 
     def answers(self, domain: Domain, omit: bool) -> bool:
         return self.domain is domain and self.omit_unset_slots == omit
 
     def is_current(self, tracker: DialogueStateTracker) -> bool:
-        events = tracker.events
-        return self.event_count == len(events) and self.last_event is (
-            events[-1] if events else None
-        )
+        return self.replayed.still_holds(tracker)
 
     def continues_into(self, applied: list[Event]) -> bool:
         """Whether the tracker's applied events start with those replayed here."""
@@ -77,8 +73,7 @@ class _Replay:
             self.replica.update(event)
         turns.append(self._turn(False))
         self.turns, self.applied = turns, applied
-        events = tracker.events
-        self.event_count, self.last_event = len(events), events[-1] if events else None
+        self.replayed = EventsMark.of(tracker)
 
     def _turn(self, hide_rule_turn: bool) -> PriorTurn:
         replica = self.replica

@@ -23,8 +23,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.applied_events import EventsMark
 
 DEFAULT_KEEP_TRACKERS = 256
 
@@ -34,17 +35,11 @@ class Kept:
     tracker: DialogueStateTracker
     version: str
     domain: Domain
-    event_count: int
-    last_event: Event | None
+    saved: EventsMark
 
     def is_intact(self, domain: Domain) -> bool:
         """Unchanged since its save, for the same domain."""
-        events = self.tracker.events
-        return (
-            self.domain is domain
-            and len(events) == self.event_count
-            and (events[-1] if events else None) is self.last_event
-        )
+        return self.domain is domain and self.saved.still_holds(self.tracker)
 
 
 class KeptTrackers:
@@ -65,12 +60,9 @@ class KeptTrackers:
     def keep(self, tracker: DialogueStateTracker, version: str, domain: Domain) -> None:
         if not self.size:
             return
-        events = tracker.events
         sender_id = tracker.sender_id
         self._kept.pop(sender_id, None)
-        self._kept[sender_id] = Kept(
-            tracker, version, domain, len(events), events[-1] if events else None
-        )
+        self._kept[sender_id] = Kept(tracker, version, domain, EventsMark.of(tracker))
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
 
