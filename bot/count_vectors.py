@@ -47,9 +47,8 @@ def _rows(matrix: scipy.sparse.csr_matrix, start: int, stop: int) -> scipy.spars
     begin, end = matrix.indptr[start], matrix.indptr[stop]
     counts = np.diff(matrix.indptr[start : stop + 1])
     rows = np.repeat(np.arange(stop - start, dtype=matrix.indices.dtype), counts)
-    return scipy.sparse.coo_matrix(
-        (matrix.data[begin:end], (rows, matrix.indices[begin:end])),
-        shape=(stop - start, matrix.shape[1]),
+    return coo(
+        matrix.data[begin:end], rows, matrix.indices[begin:end], (stop - start, matrix.shape[1])
     )
 
 
