@@ -7,10 +7,13 @@ docs/nlu-report.json and prints what got better or worse since the previous run.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+
+from rasa.utils.log_utils import configure_structlog
 
 from bot import evaluation_history
 from bot.evaluation import TEST_SPLIT_DIR, LanguageScore, evaluate
@@ -104,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--history", type=Path, default=PROJECT_DIR / "docs" / "nlu-report.json")
     args = parser.parse_args(argv)
+    # Rasa's debug lines (one per parsed example) only when asked for, as `rasa` does.
+    configure_structlog(logging.getLevelName(os.environ.get("LOG_LEVEL", "WARNING")))
     scores = evaluate(args.model, args.split)
     # Read before anything is overwritten: the previous run's scores.
     previous = evaluation_history.load(args.history)
