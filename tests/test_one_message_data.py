@@ -15,6 +15,7 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 
 from bot import one_message_data, speedups
 from bot.stack import PROJECT_DIR
+from tests.test_coo import _described as _described_matrix
 from tests.test_speedups import TEXTS, _load_agent
 
 
@@ -30,8 +31,7 @@ def _array(array: Any) -> Any:
 
 def _matrix(matrix: Any) -> Any:
     assert scipy.sparse.issparse(matrix)
-    parts = [(part.dtype, part.tolist()) for part in (matrix.row, matrix.col, matrix.data)]
-    return (type(matrix), matrix.shape, matrix.dtype, matrix.has_canonical_format, parts)
+    return (type(matrix), _described_matrix(matrix))
 
 
 def _described(model_data: RasaModelData) -> Any:
