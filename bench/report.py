@@ -307,8 +307,9 @@ def _training(results: Results) -> list[str]:
         lines += [
             f"Our training path / stock `rasa train` of the same config and data, one after "
             f"the other in this run: {ratio(ours_train.seconds, stock_train.seconds)} (the "
-            "same training: the models differ only in the weights' last bits of rounding, "
-            "where XLA computes the weight updates, and in the order of one list of the "
+            "same training: the models give the same answers; they differ in the weights' "
+            "last bits of rounding, where XLA computes the weight updates and each training "
+            "has one core, and in the order of one list of the "
             "RulePolicy, which Rasa builds from a set: `bot/parallel_training.py`, "
             "`bot/fused_training_step.py`, `bot/background_validation.py`).",
             "",
