@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from bot.action_secret import ACTION_SECRET_HEADER, SECRET_ENV, secret_matches
 from bot.production import Bilingual, is_production, refuse_to_start, secret_problems
+from shop.identity import DEFAULT_SECRET_ENV as SHOP_TOKEN_SECRET_ENV
 
 # Load balancers and `eva run` wait for this; it tells nothing about orders.
 OPEN_PATHS = frozenset({"/health"})
@@ -65,7 +66,12 @@ def create_action_app(secret: str, actions_package: str = "actions") -> Sanic:
 
 def startup_problems(secret: str) -> list[Bilingual]:
     if is_production():
-        return secret_problems(SECRET_ENV)
+        problems = secret_problems(SECRET_ENV)
+        # Optional (without it shoppers prove orders by contact), but a short one could
+        # be guessed and then sign any customer's token.
+        if os.environ.get(SHOP_TOKEN_SECRET_ENV, "").strip():
+            problems += secret_problems(SHOP_TOKEN_SECRET_ENV)
+        return problems
     if not secret:
         return [
             Bilingual(

@@ -25,7 +25,14 @@ GOOD_SECRET = "x" * 40
 
 def clean_environment(**values: str) -> dict[str, str]:
     """This process's environment without anything a production check reads."""
-    dropped = {"EVA_ENV", SECRET_ENV, "RASA_API_TOKEN", "PUBLIC_URL", "WIDGET_ALLOWED_ORIGINS"}
+    dropped = {
+        "EVA_ENV",
+        SECRET_ENV,
+        "RASA_API_TOKEN",
+        "PUBLIC_URL",
+        "WIDGET_ALLOWED_ORIGINS",
+        "SHOP_CUSTOMER_TOKEN_SECRET",
+    }
     env = {key: value for key, value in os.environ.items() if key not in dropped}
     return {**env, "PYTHONPATH": str(PROJECT_DIR), **values}
 
@@ -124,6 +131,15 @@ def test_the_action_server_needs_a_long_secret_in_production(secret, named):
     assert result.returncode == REFUSED_EXIT_STATUS
     assert f"{SECRET_ENV} {named}" in result.stderr
     assert f"{SECRET_ENV} 값이" in result.stderr
+
+
+def test_a_short_shop_token_secret_stops_production_too():
+    values = {"EVA_ENV": "production", SECRET_ENV: GOOD_SECRET, "ACTION_PORT": str(free_port())}
+    values["SHOP_CUSTOMER_TOKEN_SECRET"] = "shop-secret"
+    result = start(["-m", "bot.action_server"], clean_environment(**values))
+
+    assert result.returncode == REFUSED_EXIT_STATUS
+    assert "SHOP_CUSTOMER_TOKEN_SECRET is too short" in result.stderr
 
 
 def test_the_action_server_never_starts_without_a_secret():
