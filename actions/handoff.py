@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import language_of
-from bot.redis_server import RedisSettings
+from actions.redis_connection import redis_client
 from handoff.config import HandoffConfig, LiveConfig, TeamConfig, config_path
 from handoff.queue import HandoffQueue
 from handoff.schedule import format_moment, is_open, next_opening
@@ -33,16 +33,7 @@ TICKET_SLOTS = ("ticket_kind", "ticket_contact", "ticket_message")
 MAX_TICKET_MESSAGE_CHARS = 4000
 
 live_config = LiveConfig(config_path())
-_redis: redis.asyncio.Redis | None = None
 _queue: HandoffQueue | None = None
-
-
-def redis_client() -> redis.asyncio.Redis:
-    # One client for the action server's lifetime, made inside its event loop.
-    global _redis
-    if _redis is None:
-        _redis = RedisSettings.from_environment().async_client()
-    return _redis
 
 
 def handoff_queue() -> HandoffQueue:

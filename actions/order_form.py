@@ -4,7 +4,9 @@ The form asks only for what the task needs: the order number always; the e-mail 
 phone on the order unless a signed customer token already proves the order is the
 shopper's; a reason and evidence only for a dispute the order still allows. Nothing
 about an order is said before the identity check passes, and a number that does not
-exist gets the same answer as a wrong e-mail, so numbers cannot be probed.
+exist gets the same answer as a wrong e-mail, so numbers cannot be probed. Three
+failed checks lock the conversation, the order number and the contact for every
+conversation (actions/identity_lockout.py), before any contact is compared.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import redis.asyncio
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.identity_lockout import IdentityLockout
 from actions.order_context import (
     MAX_IDENTITY_TRIES,
     now,
@@ -24,6 +28,7 @@ from actions.order_context import (
     policies,
     token_customer_id,
 )
+from actions.redis_connection import redis_client
 from shop.identity import contact_matches, extract_contact
 from shop.orders import DISPUTE_REASONS, Order, StoreUnavailable
 from shop.policies import dispute_decision
@@ -39,6 +44,15 @@ Slots = dict[str, Any]
 def order_number_in(value: Any) -> str | None:
     match = ORDER_NUMBER.search(str(value or ""))
     return match.group(0) if match else None
+
+
+def locked_out(failures: float) -> Slots:
+    """The form stops: too many failed checks for this conversation, order or contact."""
+    return {
+        "contact": None,
+        "identity_failures": max(failures, float(MAX_IDENTITY_TRIES)),
+        "order_problem": "identity_failed",
+    }
 
 
 def verified_slots(order: Order) -> Slots:
@@ -127,19 +141,24 @@ class ValidateOrderForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_contact")
             return {"contact": None}
         order_id = tracker.get_slot("order_id")
+        failures = float(tracker.get_slot("identity_failures") or 0)
+        lockout = IdentityLockout(redis_client())
         try:
+            # The lockout first: after too many failures even the right contact is
+            # refused, or the limit would only slow a guesser down.
+            if failures >= MAX_IDENTITY_TRIES or await lockout.locked(order_id, given):
+                return locked_out(failures)
             order = await order_store().find_order(order_id) if order_id else None
-        except StoreUnavailable:
+            if order is not None and contact_matches(order, given):
+                return {"contact": given, "identity_failures": 0.0} | verified_slots(order)
+            # A wrong contact and an unknown number count (and answer) alike.
+            reached = await lockout.record_failure(order_id, given)
+        except (StoreUnavailable, redis.RedisError):
+            # Without the counters no check is safe: none is made.
             return {"contact": None, "order_problem": "store_unavailable"}
-        if order is not None and contact_matches(order, given):
-            return {"contact": given, "identity_failures": 0.0} | verified_slots(order)
-        failures = float(tracker.get_slot("identity_failures") or 0) + 1
-        if failures >= MAX_IDENTITY_TRIES:
-            return {
-                "contact": None,
-                "identity_failures": failures,
-                "order_problem": "identity_failed",
-            }
+        failures += 1
+        if reached or failures >= MAX_IDENTITY_TRIES:
+            return locked_out(failures)
         dispatcher.utter_message(response="utter_identity_mismatch")
         # Either the number or the contact was wrong: ask for both again.
         return {"contact": None, "order_id": None, "identity_failures": failures}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.handoffs import handoff_config
+from bot.action_secret import SECRET_ENV
 from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port, wait_for_http
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -42,7 +43,7 @@ class Target:
 
 def _process_name(args: object) -> str:
     command = [str(part) for part in args] if isinstance(args, list) else [str(args)]
-    if "rasa_sdk" in command:
+    if "rasa_sdk" in command or "bot.action_server" in command:
         return "actions"
     if "rasa" in command or "bot.server" in command:
         return "rasa"
@@ -130,6 +131,7 @@ class BaselineServer:
                 "REDIS_PORT": str(settings.port),
                 "BASELINE_REDIS_DB": str(BASELINE_REDIS_DB),
                 "ACTION_ENDPOINT_URL": f"{self.ours.stack.config.action_url}/webhook",
+                SECRET_ENV: self.ours.stack.action_secret,
                 "PYTHONPATH": str(PROJECT_DIR),
                 "RASA_TELEMETRY_ENABLED": "false",
                 "TF_CPP_MIN_LOG_LEVEL": "2",

@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.action_secret import ACTION_SECRET_HEADER, SECRET_ENV
+from bot.production import is_production
 from bot.redis_server import EmbeddedRedis, RedisSettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -67,16 +69,23 @@ class StackConfig:
         )
 
     @property
+    def client_host(self) -> str:
+        """Where this machine reaches the servers: localhost unless bound to one address."""
+        if self.host in ("127.0.0.1", "0.0.0.0", "::", "::1", "localhost", ""):
+            return "localhost"
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    @property
     def rasa_url(self) -> str:
-        return f"http://localhost:{self.rasa_port}"
+        return f"http://{self.client_host}:{self.rasa_port}"
 
     @property
     def action_url(self) -> str:
-        return f"http://localhost:{self.action_port}"
+        return f"http://{self.client_host}:{self.action_port}"
 
     @property
     def web_url(self) -> str:
-        return f"http://localhost:{self.web_port}"
+        return f"http://{self.client_host}:{self.web_port}"
 
 
 def _log_tail(log: Path, lines: int = 30) -> str:
@@ -127,6 +136,16 @@ class Stack:
         # The handoff service writes agent messages into Rasa trackers through the
         # HTTP API; the token keeps everyone else out of it.
         self.rasa_api_token = os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(24)
+        # What the Rasa server shows the action server (endpoints.yml sends it as a
+        # header). The demo makes one up; production must set its own, so none is made
+        # up there and the action server refuses to start without it.
+        self.action_secret = os.environ.get(SECRET_ENV) or (
+            "" if is_production() else secrets.token_urlsafe(32)
+        )
+
+    def action_headers(self) -> dict[str, str]:
+        """What a caller of the action server must send, as the Rasa server does."""
+        return {ACTION_SECRET_HEADER: self.action_secret}
 
     def _environment(self) -> dict[str, str]:
         assert self.redis_settings is not None
@@ -135,6 +154,8 @@ class Stack:
         env.update(
             {
                 "ACTION_ENDPOINT_URL": f"{self.config.action_url}/webhook",
+                SECRET_ENV: self.action_secret,
+                "BIND_HOST": self.config.host,
                 "RASA_URL": self.config.rasa_url,
                 "RASA_API_TOKEN": self.rasa_api_token,
                 "WEB_PORT": str(self.config.web_port),
@@ -204,9 +225,11 @@ class Stack:
                 [
                     sys.executable,
                     "-m",
-                    "rasa_sdk",
+                    "bot.action_server",
                     "--actions",
                     "actions",
+                    "--host",
+                    self.config.host,
                     "--port",
                     str(self.config.action_port),
                 ],

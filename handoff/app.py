@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import os
 from pathlib import Path
@@ -34,9 +35,14 @@ MAX_BODY_BYTES = 64 * 1024
 SWEEP_SECONDS = 30.0
 
 
-def public_url(request: Request) -> str:
-    """Where the shopper's browser reaches this service (set WEB_PUBLIC_URL behind a proxy)."""
-    return os.environ.get("WEB_PUBLIC_URL") or f"{request.scheme}://{request.host}"
+def public_url() -> str:
+    """Where shoppers' browsers reach this service: PUBLIC_URL (set it behind a proxy),
+    else this machine's port. Never the request's Host header: anyone can send any Host,
+    and the demo page shares its origin with the agent console."""
+    configured = os.environ.get("PUBLIC_URL") or os.environ.get("WEB_PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    return f"http://localhost:{os.environ.get('WEB_PORT', '8080')}"
 
 
 async def _sweep(ctx: HandoffContext) -> None:
@@ -90,9 +96,10 @@ def create_app(name: str = "eva_web") -> Sanic:
         return response.json({"status": "ok"})
 
     @app.get("/")
-    async def demo_shop(request: Request) -> HTTPResponse:
+    async def demo_shop(_: Request) -> HTTPResponse:
         page = (WEB_DIR / "demo" / "index.html").read_text(encoding="utf-8")
-        return response.html(page.replace("{{WIDGET_SERVER}}", public_url(request)))
+        # Escaped for the attribute it fills, whatever PUBLIC_URL holds.
+        return response.html(page.replace("{{WIDGET_SERVER}}", html.escape(public_url())))
 
     @app.get("/widget/<name:str>")
     async def widget_file(_: Request, name: str) -> HTTPResponse:

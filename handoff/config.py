@@ -1,5 +1,5 @@
-"""handoff.yml: the language teams and their staffed hours, the queue, tickets, agents and
-the chat widget's socket.
+"""handoff.yml: the language teams and their staffed hours, the queue, tickets, agents,
+the chat widget's socket and sign-in throttling.
 
 `load_config` checks the whole file and names the file and the place of the first
 problem. `LiveConfig` re-reads the file when it changes, so new hours or a new agent
@@ -15,7 +15,7 @@ import re
 import threading
 import time as clock
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import yaml
 
 from bot.stack import PROJECT_DIR
 from handoff.passwords import is_password_hash
+from handoff.signin_throttle import SignInLimits, parse_signin_limits
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class HandoffConfig:
     tickets: TicketConfig
     agents: dict[str, AgentConfig]
     widget: WidgetConfig
+    signin: SignInLimits = field(default_factory=SignInLimits)
 
     def team_for_language(self, language: str) -> TeamConfig:
         """The team whose key is the language (or its primary subtag), else the first."""
@@ -433,14 +435,20 @@ def _widget(value: Any) -> WidgetConfig:
 def _parse(document: Any) -> HandoffConfig:
     top = "the top level"
     section = _mapping(document, top)
-    _only_keys(section, {"teams", "queue", "tickets", "agents", "widget"}, top)
+    _only_keys(section, {"teams", "queue", "tickets", "agents", "widget", "signin"}, top)
     teams = _teams(_required(section, "teams", top))
+    try:
+        signin = parse_signin_limits(section.get("signin"))
+    except ValueError as problem:
+        where, _, what = str(problem).partition(": ")
+        raise _Invalid(where, what) from None
     return HandoffConfig(
         teams=teams,
         queue=_queue(_required(section, "queue", top)),
         tickets=_tickets(_required(section, "tickets", top)),
         agents=_agents(section.get("agents"), teams),
         widget=_widget(section.get("widget")),
+        signin=signin,
     )
 
 

@@ -29,6 +29,7 @@ from handoff.auth import (
 )
 from handoff.config import AgentConfig, HandoffConfig
 from handoff.passwords import hash_password, verify_password
+from handoff.signin_throttle import TOO_MANY, SignInThrottle
 from handoff.web_pages import Pages, is_secure, redirect, set_cookie
 
 PageHandler = Callable[[Request, AgentConfig], Coroutine[Any, Any, HTTPResponse]]
@@ -62,6 +63,12 @@ async def _check(config: HandoffConfig, agent_id: str, password: str) -> AgentCo
         await loop.run_in_executor(None, verify_password, password, _decoy_hash())
         return None
     return await loop.run_in_executor(None, check_password, config, agent_id, password)
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address: the proxy's forwarded one when Sanic is told to trust it
+    (SANIC_PROXIES_COUNT / SANIC_REAL_IP_HEADER), else the socket's peer."""
+    return str(request.remote_addr or request.ip or "")
 
 
 def _form_value(request: Request, name: str) -> str:
@@ -138,13 +145,23 @@ class SignIn:
         @blueprint.post(self.login_path)
         async def login(request: Request) -> HTTPResponse:
             ctx = context(request)
+            config = ctx.config.get()
             agent_id = _form_value(request, "agent_id").strip()
+            shown_id = agent_id[:MAX_AGENT_ID_CHARS]
             password = _form_value(request, "password")
+            throttle = SignInThrottle(ctx.client, config.signin)
+            ip = client_ip(request)
+            # Before the password is looked at: a blocked guesser learns nothing and
+            # costs no scrypt.
+            if (wait := await throttle.retry_after(shown_id, ip)) is not None:
+                reply = self.render(request, "login.html", 429, agent_id=shown_id, error=TOO_MANY)
+                reply.headers["Retry-After"] = str(wait)
+                return reply
             agent = None
             if 0 < len(agent_id) <= MAX_AGENT_ID_CHARS and 0 < len(password) <= MAX_PASSWORD_CHARS:
-                agent = await _check(ctx.config.get(), agent_id, password)
+                agent = await _check(config, agent_id, password)
             if agent is None:
-                shown_id = agent_id[:MAX_AGENT_ID_CHARS]
+                await throttle.record_failure(shown_id, ip)
                 return self.render(
                     request, "login.html", 401, agent_id=shown_id, error=LOGIN_FAILED
                 )

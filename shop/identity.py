@@ -137,6 +137,34 @@ def _phone(text: str) -> tuple[str, bool] | None:
     return digits, international
 
 
+# E.164 country codes are prefix-free: "1" and "7" are the only one-digit codes,
+# these are the two-digit ones, and every other code has three digits. That is enough
+# to cut a full number into country code and national number without a phone library.
+_TWO_DIGIT_COUNTRY_CODES = frozenset(
+    "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "
+    "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split()
+)
+
+
+def _country_code_length(digits: str) -> int:
+    if digits[:1] in ("1", "7"):
+        return 1
+    return 2 if digits[:2] in _TWO_DIGIT_COUNTRY_CODES else 3
+
+
+def national_number(text: str) -> str | None:
+    """The national number's digits (no country code, no trunk 0), or None for no phone.
+
+    Every way of writing one number gives the same digits, so failed identity checks
+    can be counted per number however the shopper types it (actions/identity_lockout.py).
+    """
+    phone = _phone(text)
+    if phone is None:
+        return None
+    digits, international = phone
+    return digits[_country_code_length(digits) :] if international else digits
+
+
 def _phones_match(stored: str, given: str) -> bool:
     a, b = _phone(stored), _phone(given)
     if a is None or b is None:
@@ -147,9 +175,11 @@ def _phones_match(stored: str, given: str) -> bool:
     if a_international == b_international:
         return False
     # One side without its country code ("415-555-0132" for +1 415-555-0132,
-    # "10-1234-5678" for +82): the rest must be the whole national number.
+    # "10-1234-5678" for +82): the rest must be exactly the whole national number. A
+    # mere ending ("5555-0132") would leave a few thousand guesses to an attacker who
+    # has seen a masked parcel label ("010-****-2251").
     full, bare = (a_digits, b_digits) if a_international else (b_digits, a_digits)
-    return len(bare) >= 8 and full.endswith(bare) and 1 <= len(full) - len(bare) <= 3
+    return full[_country_code_length(full) :] == bare
 
 
 # An e-mail or phone number inside a sentence ("제 메일은 a@b.com 이에요"). ASCII only,

@@ -68,6 +68,11 @@ class RunningBot:
         return self.stack.config.action_url
 
     @property
+    def action_headers(self) -> dict[str, str]:
+        """The shared secret the action server wants, as the Rasa server sends it."""
+        return self.stack.action_headers()
+
+    @property
     def web_url(self) -> str:
         return self.stack.config.web_url
 

@@ -8,9 +8,12 @@ import urllib.request
 from typing import Any
 
 
-def post_json(url: str, payload: Any, raw: bytes | None = None) -> tuple[int, Any]:
+def post_json(
+    url: str, payload: Any, raw: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     data = raw if raw is not None else json.dumps(payload).encode("utf-8")
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=data, headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())

@@ -22,7 +22,13 @@ from tests.http import post_json
 @pytest.fixture(scope="module")
 def endpoint() -> EndpointConfig:
     with pytest.MonkeyPatch.context() as env:
-        for name in ("ACTION_ENDPOINT_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB"):
+        for name in (
+            "ACTION_ENDPOINT_URL",
+            "ACTION_SERVER_SECRET",
+            "REDIS_HOST",
+            "REDIS_PORT",
+            "REDIS_DB",
+        ):
             env.setenv(name, "1")
         env.setenv("REDIS_PASSWORD", "")
         found = read_endpoint_config(str(PROJECT_DIR / "endpoints.yml"), "action_endpoint")
@@ -114,7 +120,9 @@ def test_the_form_validation_answers_the_same_with_the_parts_as_with_the_whole(
         answers = []
         for action in (sent_parts, sent_whole):
             payload = action_domain.action_call_format(action, tracker, domain)
-            status, body = post_json(f"{bot.action_url}/webhook", payload)
+            status, body = post_json(
+                f"{bot.action_url}/webhook", payload, headers=bot.action_headers
+            )
             assert status == 200, body
             answers.append(body)
         assert answers[0] == answers[1]

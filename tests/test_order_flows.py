@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from actions.identity_lockout import KEY_PREFIX as LOCKOUT_KEYS
 from shop.demo_store import DemoOrderStore
 from shop.identity import sign_customer_token
 from shop.orders import Order, OrderStatus
@@ -32,8 +33,13 @@ KO_DELIVERED_120_DAYS_AGO = ("8170954473318206", "junho.lee@example.net")
 
 @pytest.fixture(autouse=True)
 def fresh_orders(bot):
-    """Every test starts from the seed: earlier tests cancel and dispute orders."""
+    """Every test starts from the seed: earlier tests cancel and dispute orders, and
+    count failed identity checks against them (actions/identity_lockout.py)."""
     demo_store(bot).open(reseed=True)
+    client = bot.stack.redis_settings.client()
+    for key in client.scan_iter(f"{LOCKOUT_KEYS}:*"):
+        client.delete(key)
+    client.close()
 
 
 def demo_store(bot) -> DemoOrderStore:

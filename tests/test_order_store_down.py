@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.action_secret import ACTION_SECRET_HEADER, SECRET_ENV
 from bot.stack import PROJECT_DIR, free_port, wait_for_http
 from tests.test_actions import run_action
 
 SLOW_SECONDS = 3.0
+ACTION_SECRET = "test-action-secret-0123456789abcdef"
 
 
 class SlowShopApi(BaseHTTPRequestHandler):
@@ -52,13 +54,14 @@ def start_action_server(tmp_path: Path, api_url: str) -> tuple[subprocess.Popen[
     log = tmp_path / "actions.log"
     env = {
         "PATH": "/usr/bin:/bin",
+        SECRET_ENV: ACTION_SECRET,
         "ENDPOINTS_PATH": str(endpoints),
         "SHOP_API_TOKEN": "test-token",
         "PYTHONPATH": str(PROJECT_DIR),
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            [sys.executable, "-m", "bot.action_server", "--port", str(port)],
             cwd=PROJECT_DIR,
             env=env,
             stdout=out,
@@ -82,7 +85,11 @@ def test_unreachable_store_gets_a_polite_answer_and_the_agent(tmp_path, slow_api
             "verified_order_id": "8174420965301178",
         }
         responses = run_action(
-            url, "action_complete_order_task", slots, {"text": "...", "entities": []}
+            url,
+            "action_complete_order_task",
+            slots,
+            {"text": "...", "entities": []},
+            {ACTION_SECRET_HEADER: ACTION_SECRET},
         )
         assert [r["response"] for r in responses] == ["utter_store_unavailable"]
     finally:

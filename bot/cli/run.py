@@ -9,9 +9,23 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from bot.production import is_production
 from bot.stack import PROJECT_DIR, Stack, StackConfig
 
 DEFAULT_MODEL = PROJECT_DIR / "models" / "current.tar.gz"
+
+# `make run` is the demo; nobody should mistake it for a deployment (docs/security.md).
+DEMO_NOTICE = (
+    "이것은 데모예요(make run): 데모 상담원 계정(minji, sam)과 그때그때 만든 비밀값을 써요. "
+    "운영에는 쓰지 마세요(docs/security.md).\n"
+    "This is the demo (make run): it uses the demo agent accounts (minji, sam) and "
+    "made-up secrets. Do not run it in production (docs/security.md)."
+)
+PRODUCTION_NOTICE = (
+    "운영 모드(EVA_ENV=production): 각 서버가 설정을 확인하고, 빠진 것이 있으면 시작하지 않아요.\n"
+    "Production mode (EVA_ENV=production): each server checks its settings and refuses "
+    "to start while one is missing."
+)
 
 
 class _Stop(Exception):
@@ -27,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--run-dir", type=Path, default=PROJECT_DIR / ".run")
     args = parser.parse_args(argv)
+    print(PRODUCTION_NOTICE if is_production() else DEMO_NOTICE, flush=True)
     if not args.model.exists():
         print(f"No trained model at {args.model}. Run `make model` first.", file=sys.stderr)
         return 2

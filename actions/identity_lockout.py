@@ -1,0 +1,62 @@
+"""Failed identity checks, counted where a new conversation cannot reset them.
+
+The order form's own counter (slot `identity_failures`) lives in one conversation, and
+REST senders and widget sessions are chosen by the client: a fresh id used to give
+three fresh guesses. So failures are also counted in Redis per order number and per
+contact given, across all conversations, for LOCKOUT_SECONDS from the first failure.
+Once any count reaches MAX_FAILURES the check is refused before the contact is even
+compared, so a right guess after the limit opens nothing.
+
+Unknown order numbers are counted like real ones, so the lockout itself tells nobody
+which numbers exist. Keys hold digests, never an e-mail or phone number.
+"""
+
+from __future__ import annotations
+
+import redis.asyncio
+
+from bot.failure_counts import add_failure, blocked_for, key_part
+from shop.identity import national_number
+
+MAX_FAILURES = 3
+# Long enough that trying the 10^4 numbers behind a masked label ("010-****-2251")
+# takes over two years at three tries per order every six hours; short enough that a
+# shopper who mistyped is let in again the same day (an agent can help sooner).
+LOCKOUT_SECONDS = 6 * 3600
+KEY_PREFIX = "eva:identity:failures"
+
+
+def contact_identity(contact: str) -> str:
+    """One value for every way of writing the same e-mail or phone number."""
+    contact = contact.strip()
+    if "@" in contact:
+        return contact.lower()
+    return national_number(contact) or contact
+
+
+class IdentityLockout:
+    def __init__(
+        self,
+        client: redis.asyncio.Redis,
+        limit: int = MAX_FAILURES,
+        seconds: int = LOCKOUT_SECONDS,
+    ) -> None:
+        self.client = client
+        self.limit = limit
+        self.seconds = seconds
+
+    def keys(self, order_id: str | None, contact: str) -> list[str]:
+        keys = [f"{KEY_PREFIX}:contact:{key_part('contact', contact_identity(contact))}"]
+        if order_id:
+            keys.append(f"{KEY_PREFIX}:order:{key_part('order', order_id)}")
+        return keys
+
+    async def locked(self, order_id: str | None, contact: str) -> bool:
+        """Whether this order number or this contact has failed too often lately."""
+        limits = {key: self.limit for key in self.keys(order_id, contact)}
+        return await blocked_for(self.client, limits) is not None
+
+    async def record_failure(self, order_id: str | None, contact: str) -> bool:
+        """Count a failed check; True when that reaches the limit."""
+        counts = await add_failure(self.client, self.keys(order_id, contact), self.seconds)
+        return max(counts) >= self.limit
