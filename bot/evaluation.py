@@ -48,6 +48,7 @@ class Example:
 class Prediction:
     label: str
     confidence: float
+    intent_confidence: float
 
 
 @dataclass
@@ -67,6 +68,9 @@ class LanguageScore:
     oos_declined: float | None = None
     # Wrong answers (not the fallback) at confidence >= CONFIDENT, among all examples.
     confident_wrong_rate: float = 0.0
+    # The same by the intent's confidence alone: today the bot answers an FAQ entry
+    # however unsure the entry is, so this is the rate the shopper sees.
+    confident_wrong_intent_rate: float = 0.0
     confident_wrong: list[tuple[str, str, str, float]] = field(default_factory=list)
     # Full accuracy per source of the examples: (right, examples).
     per_source: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -123,8 +127,10 @@ def score(
     examples: Sequence[Example],
     predicted: Sequence[str],
     confidences: Sequence[float] | None = None,
+    intent_confidences: Sequence[float] | None = None,
 ) -> LanguageScore:
-    """`confidences` (one per prediction) is needed for the confident-wrong rate only."""
+    """`confidences` and `intent_confidences` (one per prediction, see
+    `predicted_confidence`) are needed for the confident-wrong rates only."""
     gold = [e.label for e in examples]
     gold_coarse = [coarse(label) for label in gold]
     predicted_coarse = [coarse(label) for label in predicted]
@@ -161,6 +167,9 @@ def score(
         oos_recall=_oos_share(gold, predicted, (OUT_OF_SCOPE,)),
         oos_declined=_oos_share(gold, predicted, (OUT_OF_SCOPE, FALLBACK)),
         confident_wrong_rate=_share(len(confident_wrong), len(examples)),
+        confident_wrong_intent_rate=_share(
+            len(_confident_wrong(examples, predicted, intent_confidences)), len(examples)
+        ),
         confident_wrong=confident_wrong,
         per_source=_per_source(examples, predicted),
     )
@@ -201,7 +210,14 @@ def _share(part: int, whole: int) -> float:
 
 async def _parse_all(agent: Agent, texts: Sequence[str]) -> list[Prediction]:
     parses = [await agent.parse_message(text) for text in texts]
-    return [Prediction(predicted_label(p), predicted_confidence(p)) for p in parses]
+    return [
+        Prediction(
+            predicted_label(p),
+            predicted_confidence(p),
+            float((p.get("intent") or {}).get("confidence") or 0.0),
+        )
+        for p in parses
+    ]
 
 
 def _score_with(agent: Agent, language: Language, examples: Sequence[Example]) -> LanguageScore:
@@ -211,6 +227,7 @@ def _score_with(agent: Agent, language: Language, examples: Sequence[Example]) -
         examples,
         [p.label for p in predictions],
         [p.confidence for p in predictions],
+        [p.intent_confidence for p in predictions],
     )
 
 

@@ -135,11 +135,13 @@ def _independent() -> list[LanguageScore]:
         "order_status",
         "faq/live_chat_hours",  # wrong and sure of it: a confident wrong answer
         "nlu_fallback",  # declined: not an answer, so never a confident wrong one
-        "out_of_scope",  # wrong, but at 0.79: below the confident line
+        "faq/account_settings",  # wrong entry, chosen at 0.79: below the confident line
         "faq/refund_processing_time",
     ]
     confidences = [0.99, 0.95, 1.0, 0.79, 0.9]
-    return [score("en", examples, predicted, confidences)]
+    # The intent (faq) of "how do i change my pw" was sure: by intent it counts.
+    intent_confidences = [0.99, 0.95, 1.0, 0.99, 0.9]
+    return [score("en", examples, predicted, confidences, intent_confidences)]
 
 
 def test_out_of_scope_recall_counts_the_fallback_only_as_declined():
@@ -157,6 +159,7 @@ def test_confident_wrong_answers_are_wrong_and_at_least_0_8():
         ("what's on tv tonight", "out_of_scope", "faq/live_chat_hours", 0.95)
     ]
     assert result.confident_wrong_rate == pytest.approx(1 / 5)
+    assert result.confident_wrong_intent_rate == pytest.approx(2 / 5)
     # Without confidences (another parser's answers) there is nothing to count.
     assert _scores()[0].confident_wrong == []
 
@@ -195,8 +198,8 @@ def test_report_shows_the_independent_set_beside_the_split():
     report = render_report(Path("m.tar.gz"), _scores(), independent=_independent())
     assert "| held-out | Korean (ko) | 6 |" in report
     assert (
-        "| independent | English (en) | 5 | 40.0 % | 40.0 % | 50.0 % | 0.0 % | 50.0 % | 20.0 % |"
-        in report
+        "| independent | English (en) | 5 | 60.0 % | 40.0 % | 50.0 % | 0.0 % | 50.0 % | 20.0 % "
+        "| 40.0 % |" in report
     )
     assert "| what's on tv tonight | out_of_scope | faq/live_chat_hours | 0.95 |" in report
     assert "| clinc150 | 1 | 3 |" in report
@@ -208,4 +211,4 @@ def test_history_keeps_the_independent_set_apart():
     history = summarize(_scores(), _independent())
     assert sorted(history) == ["en", "independent/en", "ko"]
     before = summarize(_scores())
-    assert compare(before, history) == ["independent/en is new: intent accuracy 40.0 %"]
+    assert compare(before, history) == ["independent/en is new: intent accuracy 60.0 %"]

@@ -16,7 +16,8 @@ FLOOR = 0.90
 # The independent set (tests/nlu/independent/). Issue #20's floor there is 90 %
 # intent accuracy in each language (its target 95 %), but today's model is far below
 # it: 78.8 % (ko) and 77.7 % (en) intent accuracy, FAQ entry accuracy 95.9 % / 62.1 %,
-# out-of-scope recall 66.2 % / 63.9 %, confident-wrong 5.9 % / 3.7 % (docs/nlu-report.md,
+# out-of-scope recall 66.2 % / 63.9 %, confident-wrong 5.9 % / 3.7 % (10.6 % / 19.6 % by
+# the intent's confidence alone) (docs/nlu-report.md,
 # 2026-12-07). Until the encoder and the re-tuning of issue #20 land, these floors sit
 # two to three points under today's numbers (two to nine messages), so that the
 # baseline cannot silently get worse while a retraining on another CPU, whose last bits
@@ -28,6 +29,9 @@ INDEPENDENT_FLOORS = {
 }
 # Wrong answers at confidence >= 0.8 among all messages: issue #20's target is 2 %.
 CONFIDENT_WRONG_CEILINGS = {"ko": 0.08, "en": 0.06}
+# The same by the intent's confidence alone: what shoppers see while the bot answers an
+# FAQ entry however unsure of the entry it is.
+CONFIDENT_WRONG_BY_INTENT_CEILINGS = {"ko": 0.13, "en": 0.22}
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +63,11 @@ def test_the_independent_set_does_not_fall_below_today(both):
             score.language,
             score.confident_wrong_rate,
             score.confident_wrong,
+        )
+        by_intent = CONFIDENT_WRONG_BY_INTENT_CEILINGS[score.language]
+        assert score.confident_wrong_intent_rate <= by_intent, (
+            score.language,
+            score.confident_wrong_intent_rate,
         )
 
 
