@@ -1,13 +1,19 @@
-"""Scores a trained model on the held-out test split, per language.
+"""Scores a trained model on the held-out test split and the independent set, per language.
 
 The split lives in `tests/nlu/<language>/*.yml` and is never used for training.
 Each example is labelled with its intent, or `faq/<key>` for an FAQ question, so
 one run measures both the intent classifier and the FAQ entry selection.
+
+The independent set (`tests/nlu/independent/<language>.csv`) was not written with
+the training data: public corpora and messages written fresh in other styles, each
+with its source and licence (its README). The split measures what the model
+remembers of our own writing; the independent set what it understands.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,12 +28,27 @@ from sklearn.metrics import f1_score
 from bot.language import SUPPORTED_LANGUAGES, Language
 
 TEST_SPLIT_DIR = Path("tests/nlu")
+INDEPENDENT_DIR = TEST_SPLIT_DIR / "independent"
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+# Issue #20: a wrong answer given at this confidence or above is the worst kind of
+# mistake; the bot should have asked or declined instead.
+CONFIDENT = 0.8
 
 
 @dataclass(frozen=True)
 class Example:
     text: str
     label: str
+    # Where an independent item comes from ("fresh" or a corpus); "" for the split.
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+    intent_confidence: float
 
 
 @dataclass
@@ -40,6 +61,19 @@ class LanguageScore:
     faq_accuracy: float
     misclassified: list[tuple[str, str, str]] = field(default_factory=list)
     per_label: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Out-of-scope messages answered `out_of_scope`, and those answered with no
+    # answer at all (`out_of_scope` or the fallback): both spare the shopper a
+    # wrong answer. None when the examples hold no out-of-scope message.
+    oos_recall: float | None = None
+    oos_declined: float | None = None
+    # Wrong answers (not the fallback) at confidence >= CONFIDENT, among all examples.
+    confident_wrong_rate: float = 0.0
+    # The same by the intent's confidence alone: today the bot answers an FAQ entry
+    # however unsure the entry is, so this is the rate the shopper sees.
+    confident_wrong_intent_rate: float = 0.0
+    confident_wrong: list[tuple[str, str, str, float]] = field(default_factory=list)
+    # Full accuracy per source of the examples: (right, examples).
+    per_source: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def coarse(label: str) -> str:
@@ -59,14 +93,44 @@ def load_split(directory: Path) -> list[Example]:
     return examples
 
 
+def load_independent(path: Path) -> list[Example]:
+    """One language's independent set: a CSV with text, label, source, licence, note."""
+    with path.open(encoding="utf-8", newline="") as file:
+        return [
+            Example(text=row["text"], label=row["label"], source=row["source"])
+            for row in csv.DictReader(file)
+        ]
+
+
 def predicted_label(parse: dict[str, Any]) -> str:
     intent = parse.get("intent") or {}
     return str(intent.get("full_retrieval_intent_name") or intent.get("name") or "none")
 
 
+def predicted_confidence(parse: dict[str, Any]) -> float:
+    """How sure the model is of the answer it gives.
+
+    For an FAQ answer both picks must hold, the intent and the entry: the lower
+    of the two confidences, since either one being wrong gives a wrong answer.
+    """
+    intent = parse.get("intent") or {}
+    confidence = float(intent.get("confidence") or 0.0)
+    if predicted_label(parse).startswith("faq/"):
+        selector = (parse.get("response_selector") or {}).get("faq") or {}
+        entry = float((selector.get("response") or {}).get("confidence") or 0.0)
+        confidence = min(confidence, entry)
+    return confidence
+
+
 def score(
-    language: Language, examples: Sequence[Example], predicted: Sequence[str]
+    language: Language,
+    examples: Sequence[Example],
+    predicted: Sequence[str],
+    confidences: Sequence[float] | None = None,
+    intent_confidences: Sequence[float] | None = None,
 ) -> LanguageScore:
+    """`confidences` and `intent_confidences` (one per prediction, see
+    `predicted_confidence`) are needed for the confident-wrong rates only."""
     gold = [e.label for e in examples]
     gold_coarse = [coarse(label) for label in gold]
     predicted_coarse = [coarse(label) for label in predicted]
@@ -76,6 +140,7 @@ def score(
     hits = Counter(g for g, p in zip(gold_coarse, predicted_coarse, strict=True) if g == p)
     for label in sorted(totals):
         per_label[label] = (hits[label], totals[label])
+    confident_wrong = _confident_wrong(examples, predicted, confidences)
     return LanguageScore(
         language=language,
         examples=len(examples),
@@ -99,22 +164,93 @@ def score(
             (e.text, e.label, p) for e, p in zip(examples, predicted, strict=True) if e.label != p
         ],
         per_label=per_label,
+        oos_recall=_oos_share(gold, predicted, (OUT_OF_SCOPE,)),
+        oos_declined=_oos_share(gold, predicted, (OUT_OF_SCOPE, FALLBACK)),
+        confident_wrong_rate=_share(len(confident_wrong), len(examples)),
+        confident_wrong_intent_rate=_share(
+            len(_confident_wrong(examples, predicted, intent_confidences)), len(examples)
+        ),
+        confident_wrong=confident_wrong,
+        per_source=_per_source(examples, predicted),
     )
+
+
+def _oos_share(
+    gold: Sequence[str], predicted: Sequence[str], accepted: tuple[str, ...]
+) -> float | None:
+    """The share of out-of-scope messages answered with one of `accepted`."""
+    answers = [p for g, p in zip(gold, predicted, strict=True) if g == OUT_OF_SCOPE]
+    return _share(sum(p in accepted for p in answers), len(answers)) if answers else None
+
+
+def _confident_wrong(
+    examples: Sequence[Example], predicted: Sequence[str], confidences: Sequence[float] | None
+) -> list[tuple[str, str, str, float]]:
+    if confidences is None:
+        return []
+    return [
+        (e.text, e.label, p, c)
+        for e, p, c in zip(examples, predicted, confidences, strict=True)
+        # The fallback is no answer: the shopper is asked to rephrase, not misled.
+        if e.label != p and p != FALLBACK and c >= CONFIDENT
+    ]
+
+
+def _per_source(
+    examples: Sequence[Example], predicted: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    totals = Counter(e.source for e in examples)
+    hits = Counter(e.source for e, p in zip(examples, predicted, strict=True) if e.label == p)
+    return {source: (hits[source], totals[source]) for source in sorted(totals) if source}
 
 
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-async def _parse_all(agent: Agent, texts: Sequence[str]) -> list[str]:
-    return [predicted_label(await agent.parse_message(text)) for text in texts]
+async def _parse_all(agent: Agent, texts: Sequence[str]) -> list[Prediction]:
+    parses = [await agent.parse_message(text) for text in texts]
+    return [
+        Prediction(
+            predicted_label(p),
+            predicted_confidence(p),
+            float((p.get("intent") or {}).get("confidence") or 0.0),
+        )
+        for p in parses
+    ]
+
+
+def _score_with(agent: Agent, language: Language, examples: Sequence[Example]) -> LanguageScore:
+    predictions = asyncio.run(_parse_all(agent, [e.text for e in examples]))
+    return score(
+        language,
+        examples,
+        [p.label for p in predictions],
+        [p.confidence for p in predictions],
+        [p.intent_confidence for p in predictions],
+    )
 
 
 def evaluate(model: Path, split_dir: Path = TEST_SPLIT_DIR) -> list[LanguageScore]:
+    return evaluate_both(model, split_dir, None)[0]
+
+
+def evaluate_both(
+    model: Path, split_dir: Path, independent_dir: Path | None
+) -> tuple[list[LanguageScore], list[LanguageScore]]:
+    """The held-out split's scores and the independent set's ([] without one).
+
+    One model load for both: loading is most of a run's time.
+    """
     agent = Agent.load(str(model))
-    scores = []
-    for language in SUPPORTED_LANGUAGES:
-        examples = load_split(split_dir / language)
-        predicted = asyncio.run(_parse_all(agent, [e.text for e in examples]))
-        scores.append(score(language, examples, predicted))
-    return scores
+    split = [
+        _score_with(agent, language, load_split(split_dir / language))
+        for language in SUPPORTED_LANGUAGES
+    ]
+    independent = []
+    if independent_dir is not None:
+        independent = [
+            _score_with(agent, language, load_independent(independent_dir / f"{language}.csv"))
+            for language in SUPPORTED_LANGUAGES
+        ]
+    return split, independent

@@ -2,8 +2,10 @@
 
 `docs/nlu-report.json` sits next to the report. `compare` turns the previous
 and the current run into lines such as "ko intent accuracy 94.8 % -> 95.8 % (+1.0)"
-and "ko out_of_scope 8/15 -> 11/15". A missing or unreadable previous file
-means there is nothing to compare with, never an error.
+and "ko out_of_scope 8/15 -> 11/15". The independent set's scores are kept
+under "independent/ko" and "independent/en", so its changes are listed the same
+way. A missing or unreadable previous file means there is nothing to compare
+with, never an error.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from bot.evaluation import LanguageScore
 
 FORMAT_VERSION = 1
+INDEPENDENT_PREFIX = "independent/"
 
 
 @dataclass(frozen=True)
@@ -39,17 +42,22 @@ _METRICS = (
 )
 
 
-def summarize(scores: Sequence[LanguageScore]) -> History:
-    return {
-        s.language: LanguageSummary(
-            intent_accuracy=s.intent_accuracy,
-            intent_macro_f1=s.intent_macro_f1,
-            full_accuracy=s.full_accuracy,
-            faq_accuracy=s.faq_accuracy,
-            per_intent=dict(s.per_label),
-        )
-        for s in scores
-    }
+def summarize(
+    scores: Sequence[LanguageScore], independent: Sequence[LanguageScore] = ()
+) -> History:
+    history: History = {s.language: _summary(s) for s in scores}
+    history.update({f"{INDEPENDENT_PREFIX}{s.language}": _summary(s) for s in independent})
+    return history
+
+
+def _summary(s: LanguageScore) -> LanguageSummary:
+    return LanguageSummary(
+        intent_accuracy=s.intent_accuracy,
+        intent_macro_f1=s.intent_macro_f1,
+        full_accuracy=s.full_accuracy,
+        faq_accuracy=s.faq_accuracy,
+        per_intent=dict(s.per_label),
+    )
 
 
 def to_json(history: Mapping[str, LanguageSummary]) -> str:
@@ -102,9 +110,11 @@ def _count(value: Any) -> int:
     return value
 
 
-def save(scores: Sequence[LanguageScore], path: Path) -> Path:
+def save(
+    scores: Sequence[LanguageScore], path: Path, independent: Sequence[LanguageScore] = ()
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(to_json(summarize(scores)), encoding="utf-8")
+    path.write_text(to_json(summarize(scores, independent)), encoding="utf-8")
     return path
 
 

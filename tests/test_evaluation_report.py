@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.evaluate import render_report
-from bot.evaluation import Example, LanguageScore, score
+from bot.evaluation import Example, LanguageScore, load_independent, predicted_confidence, score
 from bot.evaluation_chart import cjk_font_family, confusion_counts, confusion_matrix_png
 from bot.evaluation_history import compare, from_json, load, save, summarize, to_json
 
@@ -121,3 +121,94 @@ def test_report_links_the_image_and_lists_the_changes():
     assert "![confusion matrix](img/nlu-confusion.png)" in report
     assert "## Compared with the previous run\n\n- ko out_of_scope 0/2 -> 2/2" in report
     assert report.count("misclassified") == 2
+
+
+def _independent() -> list[LanguageScore]:
+    examples = [
+        Example("where iz my order 8174420965301178", "order_status", "fresh"),
+        Example("what's on tv tonight", "out_of_scope", "fresh"),
+        Example("tell me a joke", "out_of_scope", "clinc150"),
+        Example("how do i change my pw", "faq/change_password", "clinc150"),
+        Example("how long does a refund take", "faq/refund_processing_time", "clinc150"),
+    ]
+    predicted = [
+        "order_status",
+        "faq/live_chat_hours",  # wrong and sure of it: a confident wrong answer
+        "nlu_fallback",  # declined: not an answer, so never a confident wrong one
+        "faq/account_settings",  # wrong entry, chosen at 0.79: below the confident line
+        "faq/refund_processing_time",
+    ]
+    confidences = [0.99, 0.95, 1.0, 0.79, 0.9]
+    # The intent (faq) of "how do i change my pw" was sure: by intent it counts.
+    intent_confidences = [0.99, 0.95, 1.0, 0.99, 0.9]
+    return [score("en", examples, predicted, confidences, intent_confidences)]
+
+
+def test_out_of_scope_recall_counts_the_fallback_only_as_declined():
+    result = _independent()[0]
+    assert result.oos_recall == 0.0
+    assert result.oos_declined == 0.5
+    ko = _scores()[0]
+    assert ko.oos_recall == 1.0 and ko.oos_declined == 1.0
+    assert score("en", [Example("hi", "greet")], ["greet"]).oos_recall is None
+
+
+def test_confident_wrong_answers_are_wrong_and_at_least_0_8():
+    result = _independent()[0]
+    assert result.confident_wrong == [
+        ("what's on tv tonight", "out_of_scope", "faq/live_chat_hours", 0.95)
+    ]
+    assert result.confident_wrong_rate == pytest.approx(1 / 5)
+    assert result.confident_wrong_intent_rate == pytest.approx(2 / 5)
+    # Without confidences (another parser's answers) there is nothing to count.
+    assert _scores()[0].confident_wrong == []
+
+
+def test_per_source_counts_full_answers():
+    assert _independent()[0].per_source == {"clinc150": (1, 3), "fresh": (1, 2)}
+    assert _scores()[0].per_source == {}  # the held-out split has no sources
+
+
+def test_an_faq_answer_is_as_sure_as_its_less_sure_pick():
+    parse = {
+        "intent": {"name": "faq", "confidence": 0.97, "full_retrieval_intent_name": "faq/x"},
+        "response_selector": {"faq": {"response": {"confidence": 0.4}}},
+    }
+    assert predicted_confidence(parse) == pytest.approx(0.4)
+    parse["response_selector"]["faq"]["response"]["confidence"] = 0.99  # type: ignore[index]
+    assert predicted_confidence(parse) == pytest.approx(0.97)
+    assert predicted_confidence({"intent": {"name": "greet", "confidence": 0.6}}) == 0.6
+
+
+def test_independent_set_is_read_with_its_sources(tmp_path: Path):
+    path = tmp_path / "en.csv"
+    path.write_text(
+        "text,label,source,licence,note\n"
+        '"hi, you",greet,clinc,CC-BY-3.0,clinc150:greeting\n'
+        "cancel 8171234500987766,cancel_order,fresh,project,curt\n",
+        encoding="utf-8",
+    )
+    assert load_independent(path) == [
+        Example("hi, you", "greet", "clinc"),
+        Example("cancel 8171234500987766", "cancel_order", "fresh"),
+    ]
+
+
+def test_report_shows_the_independent_set_beside_the_split():
+    report = render_report(Path("m.tar.gz"), _scores(), independent=_independent())
+    assert "| held-out | Korean (ko) | 6 |" in report
+    assert (
+        "| independent | English (en) | 5 | 60.0 % | 40.0 % | 50.0 % | 0.0 % | 50.0 % | 20.0 % "
+        "| 40.0 % |" in report
+    )
+    assert "| what's on tv tonight | out_of_scope | faq/live_chat_hours | 0.95 |" in report
+    assert "| clinc150 | 1 | 3 |" in report
+    # Without the independent set the report is as before.
+    assert "independent" not in render_report(Path("m.tar.gz"), _scores())
+
+
+def test_history_keeps_the_independent_set_apart():
+    history = summarize(_scores(), _independent())
+    assert sorted(history) == ["en", "independent/en", "ko"]
+    before = summarize(_scores())
+    assert compare(before, history) == ["independent/en is new: intent accuracy 60.0 %"]

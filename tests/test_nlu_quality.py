@@ -1,21 +1,48 @@
-"""The model on the held-out split: a guard against regressions, per language.
+"""The model on the held-out split and the independent set: guards against regressions.
 
-`make eval` writes the full report (docs/nlu-report.md); this test keeps the
-model from silently getting worse than a floor below the 95 % target.
+`make eval` writes the full report (docs/nlu-report.md); these tests keep the
+model from silently getting worse than a floor below the 95 % target on the
+split, and below today's numbers on the independent set.
 """
 
 import pytest
 
 from bot.cli.evaluate import render_report
-from bot.evaluation import evaluate
-from tests.content import TEST_SPLIT_DIR
+from bot.evaluation import LanguageScore, evaluate_both
+from tests.content import INDEPENDENT_DIR, TEST_SPLIT_DIR
 
 FLOOR = 0.90
 
+# The independent set (tests/nlu/independent/). Issue #20's floor there is 90 %
+# intent accuracy in each language (its target 95 %), but today's model is far below
+# it: 78.8 % (ko) and 77.7 % (en) intent accuracy, FAQ entry accuracy 95.9 % / 62.1 %,
+# out-of-scope recall 66.2 % / 63.9 %, confident-wrong 5.9 % / 3.7 % (10.6 % / 19.6 % by
+# the intent's confidence alone) (docs/nlu-report.md,
+# 2026-12-07). Until the encoder and the re-tuning of issue #20 land, these floors sit
+# two to three points under today's numbers (two to nine messages), so that the
+# baseline cannot silently get worse while a retraining on another CPU, whose last bits
+# of rounding differ, still passes. Raise them with every improvement; intent accuracy
+# to 0.90 once the model gets there.
+INDEPENDENT_FLOORS = {
+    "ko": {"intent_accuracy": 0.76, "faq_accuracy": 0.93, "oos_recall": 0.63},
+    "en": {"intent_accuracy": 0.75, "faq_accuracy": 0.59, "oos_recall": 0.61},
+}
+# Wrong answers at confidence >= 0.8 among all messages: issue #20's target is 2 %.
+CONFIDENT_WRONG_CEILINGS = {"ko": 0.08, "en": 0.06}
+# The same by the intent's confidence alone: what shoppers see while the bot answers an
+# FAQ entry however unsure of the entry it is.
+CONFIDENT_WRONG_BY_INTENT_CEILINGS = {"ko": 0.13, "en": 0.22}
+
 
 @pytest.fixture(scope="module")
-def scores(model_path):
-    return evaluate(model_path, TEST_SPLIT_DIR)
+def both(model_path) -> tuple[list[LanguageScore], list[LanguageScore]]:
+    # One model load for both sets: loading is most of the time.
+    return evaluate_both(model_path, TEST_SPLIT_DIR, INDEPENDENT_DIR)
+
+
+@pytest.fixture(scope="module")
+def scores(both):
+    return both[0]
 
 
 def test_each_language_is_above_the_floor(scores):
@@ -25,7 +52,32 @@ def test_each_language_is_above_the_floor(scores):
         assert score.faq_accuracy >= FLOOR - 0.05, (score.language, score.faq_accuracy)
 
 
+def test_the_independent_set_does_not_fall_below_today(both):
+    for score in both[1]:
+        assert score.examples >= 300
+        for metric, floor in INDEPENDENT_FLOORS[score.language].items():
+            value = getattr(score, metric)
+            assert value is not None and value >= floor, (score.language, metric, value)
+        ceiling = CONFIDENT_WRONG_CEILINGS[score.language]
+        assert score.confident_wrong_rate <= ceiling, (
+            score.language,
+            score.confident_wrong_rate,
+            score.confident_wrong,
+        )
+        by_intent = CONFIDENT_WRONG_BY_INTENT_CEILINGS[score.language]
+        assert score.confident_wrong_intent_rate <= by_intent, (
+            score.language,
+            score.confident_wrong_intent_rate,
+        )
+
+
 def test_report_lists_both_languages_and_the_misclassified(scores, model_path):
     report = render_report(model_path, scores)
     assert "| Korean (ko) |" in report and "| English (en) |" in report
     assert report.count("misclassified") == 2
+
+
+def test_report_shows_the_independent_set_beside_the_split(both, model_path):
+    report = render_report(model_path, both[0], independent=both[1])
+    assert "| independent | Korean (ko) |" in report
+    assert "| independent | English (en) |" in report
