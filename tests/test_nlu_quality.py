@@ -19,19 +19,20 @@ FLOOR = 0.90
 # out-of-scope recall 66.2 % / 63.9 %, confident-wrong 5.9 % / 3.7 % (10.6 % / 19.6 % by
 # the intent's confidence alone) (docs/nlu-report.md,
 # 2026-12-07). Until the encoder and the re-tuning of issue #20 land, these floors sit
-# two to three points under today's numbers (two to nine messages), so that the
-# baseline cannot silently get worse while a retraining on another CPU, whose last bits
-# of rounding differ, still passes. Raise them with every improvement; intent accuracy
-# to 0.90 once the model gets there.
+# about five points under today's numbers, as the split's floor sits under its 95-97 %:
+# the same data trained on another CPU, or with other thread counts, gives weights whose
+# last bits differ (docs/benchmarks.md), and over 20 and 80 epochs that can move a few
+# borderline messages (one message is 0.3 points, one FAQ entry of Korean 1.4). Raise
+# them with every improvement; intent accuracy to 0.90 once the model gets there.
 INDEPENDENT_FLOORS = {
-    "ko": {"intent_accuracy": 0.76, "faq_accuracy": 0.93, "oos_recall": 0.63},
-    "en": {"intent_accuracy": 0.75, "faq_accuracy": 0.59, "oos_recall": 0.61},
+    "ko": {"intent_accuracy": 0.73, "faq_accuracy": 0.88, "oos_recall": 0.60},
+    "en": {"intent_accuracy": 0.72, "faq_accuracy": 0.55, "oos_recall": 0.58},
 }
 # Wrong answers at confidence >= 0.8 among all messages: issue #20's target is 2 %.
-CONFIDENT_WRONG_CEILINGS = {"ko": 0.08, "en": 0.06}
+CONFIDENT_WRONG_CEILINGS = {"ko": 0.09, "en": 0.07}
 # The same by the intent's confidence alone: what shoppers see while the bot answers an
 # FAQ entry however unsure of the entry it is.
-CONFIDENT_WRONG_BY_INTENT_CEILINGS = {"ko": 0.13, "en": 0.22}
+CONFIDENT_WRONG_BY_INTENT_CEILINGS = {"ko": 0.15, "en": 0.24}
 
 
 @pytest.fixture(scope="module")
