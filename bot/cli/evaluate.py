@@ -92,23 +92,8 @@ def render_report(
             f"![confusion matrix]({image})",
         ]
     for s in scores:
-        lines += [
-            "",
-            f"## {LANGUAGE_NAMES[s.language]}: per intent",
-            "",
-            "| intent | right | examples |",
-            "|---|---:|---:|",
-        ]
-        lines += [f"| {label} | {hit} | {total} |" for label, (hit, total) in s.per_label.items()]
-        lines += ["", f"### {LANGUAGE_NAMES[s.language]}: misclassified", ""]
-        if not s.misclassified:
-            lines.append("None.")
-        else:
-            lines += ["| text | expected | predicted |", "|---|---|---|"]
-            lines += [
-                f"| {text.replace('|', '/')} | {gold} | {predicted} |"
-                for text, gold, predicted in s.misclassified
-            ]
+        lines += _per_intent(LANGUAGE_NAMES[s.language], s)
+        lines += _wrong_answers(f"{LANGUAGE_NAMES[s.language]}: misclassified", s)
     for s in independent or []:
         lines += _independent_details(s)
     return "\n".join(lines) + "\n"
@@ -155,14 +140,7 @@ def _both_splits(scores: list[LanguageScore], independent: list[LanguageScore]) 
 
 def _independent_details(s: LanguageScore) -> list[str]:
     name = f"{LANGUAGE_NAMES[s.language]} (independent set)"
-    lines = [
-        "",
-        f"## {name}: per intent",
-        "",
-        "| intent | right | examples |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {label} | {hit} | {total} |" for label, (hit, total) in s.per_label.items()]
+    lines = _per_intent(name, s)
     lines += [
         "",
         f"### {name}: per source",
@@ -182,13 +160,20 @@ def _independent_details(s: LanguageScore) -> list[str]:
             f"| {_cell(text)} | {gold} | {predicted} | {confidence:.2f} |"
             for text, gold, predicted, confidence in s.confident_wrong
         ]
-    lines += ["", f"### {name}: every wrong answer", ""]
+    return lines + _wrong_answers(f"{name}: every wrong answer", s)
+
+
+def _per_intent(name: str, s: LanguageScore) -> list[str]:
+    lines = ["", f"## {name}: per intent", "", "| intent | right | examples |", "|---|---:|---:|"]
+    return lines + [f"| {label} | {hit} | {total} |" for label, (hit, total) in s.per_label.items()]
+
+
+def _wrong_answers(heading: str, s: LanguageScore) -> list[str]:
+    lines = ["", f"### {heading}", ""]
     if not s.misclassified:
-        lines.append("None.")
-    else:
-        lines += ["| text | expected | predicted |", "|---|---|---|"]
-        lines += [f"| {_cell(text)} | {gold} | {p} |" for text, gold, p in s.misclassified]
-    return lines
+        return [*lines, "None."]
+    lines += ["| text | expected | predicted |", "|---|---|---|"]
+    return lines + [f"| {_cell(text)} | {gold} | {p} |" for text, gold, p in s.misclassified]
 
 
 def _cell(text: str) -> str:
