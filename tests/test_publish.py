@@ -78,7 +78,9 @@ def _environment(releases: Path) -> dict[str, str]:
 
 def _eva(bot: RunningBot, releases: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "bot.cli.main", *args]
-    command += ["--server", bot.rasa_url, "--token", bot.stack.rasa_api_token]
+    # `--token=…` in one word: a generated token starts with "-" one time in 64, and
+    # argparse would take it for an option.
+    command += ["--server", bot.rasa_url, f"--token={bot.stack.rasa_api_token}"]
     return subprocess.run(
         command,
         cwd=PROJECT_DIR,
@@ -203,7 +205,7 @@ def test_publishing_swaps_the_model_while_shoppers_keep_talking(
 ) -> None:
     before = _live(bot)
     command = [sys.executable, "-m", "bot.cli.main", "publish", "--model", str(model_path)]
-    command += ["--server", bot.rasa_url, "--token", bot.stack.rasa_api_token, "--lang", "en"]
+    command += ["--server", bot.rasa_url, f"--token={bot.stack.rasa_api_token}", "--lang", "en"]
     process = subprocess.Popen(
         command,
         cwd=PROJECT_DIR,
@@ -302,7 +304,7 @@ def test_a_wrong_token_or_no_earlier_release_is_explained(
     bot: RunningBot, model_path: Path, tmp_path: Path
 ) -> None:
     command = [sys.executable, "-m", "bot.cli.main", "rollback", "--lang", "en"]
-    command += ["--server", bot.rasa_url, "--token", "not-the-token"]
+    command += ["--server", bot.rasa_url, "--token=not-the-token"]
     wrong = subprocess.run(
         command, cwd=PROJECT_DIR, env=_environment(tmp_path), capture_output=True, text=True
     )
