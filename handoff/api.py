@@ -16,7 +16,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from handoff.auth import Forbidden, Unauthenticated, authenticate
+from handoff.auth import Forbidden, Unauthenticated, identify
 from handoff.config import AgentConfig
 from handoff.context import HandoffContext
 from handoff.errors import error_response
@@ -24,8 +24,11 @@ from handoff.rasa_api import RasaUnavailable
 from handoff.schedule import is_open, next_opening
 from handoff.service import MAX_AGENT_MESSAGE_CHARS, TRANSCRIPT_FLUSH_SECONDS, HandoffError
 from handoff.transcript import suggested_faq_key, transcript
+from handoff.web_security import CSRF_HEADER, csrf_ok, csrf_refused
 
 MAX_CONVERSATION_ID_CHARS = 128
+# Reading needs no CSRF check: another site's page cannot read our answers.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _STATUS = {
     "not_found": 404,
@@ -45,19 +48,24 @@ def context(request: Request) -> HandoffContext:
     return ctx
 
 
-def agent_call(role: str = "agent") -> Callable[[Handler], Handler]:
-    """Authenticate, check the conversation id, and turn refusals into JSON errors."""
+def agent_call(roles: str | frozenset[str] = "agent") -> Callable[[Handler], Handler]:
+    """Authenticate (a cookie's changes also need our Origin and the CSRF token), check
+    the conversation id, and turn refusals into JSON errors."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         async def wrapped(request: Request, **kwargs: Any) -> HTTPResponse:
             ctx = context(request)
             try:
-                agent = await authenticate(ctx.client, ctx.config.get(), request, role)
+                caller = await identify(ctx.client, ctx.config.get(), request, roles)
             except Unauthenticated:
                 return error_response("unauthenticated", 401)
             except Forbidden:
                 return error_response("forbidden", 403)
+            if caller.session_id is not None and request.method not in SAFE_METHODS:
+                if not csrf_ok(request, caller.session_id, request.headers.get(CSRF_HEADER)):
+                    return csrf_refused()
+            agent = caller.agent
             conversation_id = kwargs.get("conversation_id")
             if conversation_id is not None:
                 # Sanic hands over the path segment still percent-encoded.

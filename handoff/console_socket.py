@@ -11,16 +11,19 @@ import json
 import logging
 from typing import Any
 
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from handoff.auth import Forbidden, Unauthenticated, authenticate
 from handoff.config import AgentConfig
 from handoff.context import HandoffContext
 from handoff.queue import EVENTS_CHANNEL
+from handoff.web_security import CSRF_REFUSED, from_our_pages
 
 logger = logging.getLogger(__name__)
 
+SOCKET_PATH = "/agent/socket"
 MAX_FRAME_BYTES = 4096
 
 
@@ -70,7 +73,18 @@ async def _receive(ctx: HandoffContext, agent: AgentConfig, ws: Any) -> None:
 def blueprint() -> Blueprint:
     socket = Blueprint("handoff_console_socket")
 
-    @socket.websocket("/agent/socket")
+    @socket.middleware("request")
+    async def check_origin(request: Request) -> HTTPResponse | None:
+        # Before the upgrade: a page of another site must not open an agent's feed with
+        # the agent's cookie (browsers send Origin on every WebSocket handshake). A
+        # bearer token is no browser's doing and is checked by the handler alone.
+        if request.path != SOCKET_PATH or request.headers.get("authorization"):
+            return None
+        if from_our_pages(request):
+            return None
+        return response.json({"error": "origin_not_allowed", "message": CSRF_REFUSED}, status=403)
+
+    @socket.websocket(SOCKET_PATH)
     async def feed(request: Request, ws: Any) -> None:
         ctx: HandoffContext = request.app.ctx.handoff
         try:
