@@ -21,6 +21,7 @@ from handoff.config import AgentConfig
 from handoff.context import HandoffContext
 from handoff.errors import error_response
 from handoff.rasa_api import RasaUnavailable
+from handoff.reading_scope import SUPERVISOR, audit_read, may_read
 from handoff.schedule import is_open, next_opening
 from handoff.service import MAX_AGENT_MESSAGE_CHARS, TRANSCRIPT_FLUSH_SECONDS, HandoffError
 from handoff.transcript import suggested_faq_key, transcript
@@ -39,6 +40,9 @@ _STATUS = {
     "resolution_required": 400,
     "message_too_long": 413,
 }
+
+# Who may call the transcript read at all; which transcripts is reading_scope's rule.
+READERS = frozenset({"agent", SUPERVISOR})
 
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
@@ -126,10 +130,6 @@ async def queue_view(ctx: HandoffContext, agent: AgentConfig) -> dict[str, Any]:
     return {"teams": teams, "mine": mine, "capacity": agent.max_chats}
 
 
-def _may_read(agent: AgentConfig, team: str, owner: str) -> bool:
-    return team in agent.teams or owner == agent.id
-
-
 def blueprint() -> Blueprint:
     api = Blueprint("handoff_api", url_prefix="/api")
 
@@ -152,13 +152,15 @@ def blueprint() -> Blueprint:
         return response.json(await queue_view(context(request), agent))
 
     @api.get("/conversations/<conversation_id:str>")
-    @agent_call()
+    @agent_call(READERS)
     async def conversation(
         request: Request, agent: AgentConfig, conversation_id: str
     ) -> HTTPResponse:
         ctx = context(request)
         handoff = await ctx.service.require(conversation_id)
-        if not _may_read(agent, handoff.team, handoff.agent):
+        allowed = await may_read(ctx.queue, agent, handoff)
+        await audit_read(ctx.client, agent, conversation_id, allowed)
+        if not allowed:
             return error_response("forbidden", 403)
         await ctx.service.transcripts.flush(conversation_id, TRANSCRIPT_FLUSH_SECONDS)
         events = await ctx.rasa.events(conversation_id)

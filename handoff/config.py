@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 END_OF_DAY = time.max
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REQUIRED_TEAMS = ("ko", "en")
-ROLES = frozenset({"agent", "editor"})
+# supervisor: reads every conversation (handoff.reading_scope), whatever its team or agent.
+ROLES = frozenset({"agent", "editor", "supervisor"})
 DEFAULT_ROLES = frozenset({"agent"})
 DEFAULT_MAX_CHATS = 3
 

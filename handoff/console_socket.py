@@ -19,6 +19,7 @@ from handoff.auth import Forbidden, Unauthenticated, authenticate
 from handoff.config import AgentConfig
 from handoff.context import HandoffContext
 from handoff.queue import EVENTS_CHANNEL
+from handoff.reading_scope import may_read
 from handoff.web_security import CSRF_REFUSED, from_our_pages
 
 logger = logging.getLogger(__name__)
@@ -27,11 +28,21 @@ SOCKET_PATH = "/agent/socket"
 MAX_FRAME_BYTES = 4096
 
 
+# Events that carry a conversation's words: only for those who may read it.
+TEXT_EVENTS = frozenset({"shopper_message", "agent_message", "typing"})
+
+
 async def concerns(ctx: HandoffContext, agent: AgentConfig, event: dict[str, Any]) -> bool:
-    """Events of the agent's teams, or of a chat the agent has (say, after a transfer)."""
+    """A conversation's words for those who may read its transcript (reading_scope);
+    other events of the agent's teams, or of a chat the agent has (say, after a
+    transfer)."""
+    conversation_id = str(event.get("conversation_id"))
+    if event.get("type") in TEXT_EVENTS:
+        handoff = await ctx.queue.get(conversation_id)
+        return handoff is not None and await may_read(ctx.queue, agent, handoff)
     if event.get("team") in agent.teams:
         return True
-    return await ctx.queue.has_chat(agent.id, str(event.get("conversation_id")))
+    return await ctx.queue.has_chat(agent.id, conversation_id)
 
 
 async def _forward(ctx: HandoffContext, agent: AgentConfig, ws: Any) -> None:

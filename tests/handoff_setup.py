@@ -48,6 +48,15 @@ AGENTS = {
         TestAgent(
             "editor", "Editor Kim", (), "editor-pw", "token-editor-0123456789", roles=("editor",)
         ),
+        # Reads every conversation, though only in the English team (reading_scope).
+        TestAgent(
+            "lead",
+            "Lead Choi",
+            ("en",),
+            "lead-pw",
+            "token-lead-0123456789",
+            roles=("agent", "supervisor"),
+        ),
     )
 }
 
