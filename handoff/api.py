@@ -21,11 +21,12 @@ from handoff.config import AgentConfig
 from handoff.context import HandoffContext
 from handoff.errors import error_response
 from handoff.rasa_api import RasaUnavailable
+from handoff.rate_limits import RateLimiter, too_many_requests
 from handoff.reading_scope import SUPERVISOR, audit_read, may_read
 from handoff.schedule import is_open, next_opening
 from handoff.service import MAX_AGENT_MESSAGE_CHARS, TRANSCRIPT_FLUSH_SECONDS, HandoffError
 from handoff.transcript import suggested_faq_key, transcript
-from handoff.web_security import CSRF_HEADER, csrf_ok, csrf_refused
+from handoff.web_security import CSRF_HEADER, client_ip, csrf_ok, csrf_refused
 
 MAX_CONVERSATION_ID_CHARS = 128
 # Reading needs no CSRF check: another site's page cannot read our answers.
@@ -60,8 +61,19 @@ def agent_call(roles: str | frozenset[str] = "agent") -> Callable[[Handler], Han
         @wraps(handler)
         async def wrapped(request: Request, **kwargs: Any) -> HTTPResponse:
             ctx = context(request)
+            config = ctx.config.get()
+            # Counted before the credentials are looked at: guessing tokens costs too.
+            conversation_id = kwargs.get("conversation_id")
+            wait = await RateLimiter(ctx.client, "api").retry_after(
+                config.rate_limits,
+                config.rate_limits.api,
+                ip=client_ip(request),
+                conversation=unquote(conversation_id) if conversation_id else None,
+            )
+            if wait is not None:
+                return too_many_requests(wait)
             try:
-                caller = await identify(ctx.client, ctx.config.get(), request, roles)
+                caller = await identify(ctx.client, config, request, roles)
             except Unauthenticated:
                 return error_response("unauthenticated", 401)
             except Forbidden:
@@ -70,7 +82,6 @@ def agent_call(roles: str | frozenset[str] = "agent") -> Callable[[Handler], Han
                 if not csrf_ok(request, caller.session_id, request.headers.get(CSRF_HEADER)):
                     return csrf_refused()
             agent = caller.agent
-            conversation_id = kwargs.get("conversation_id")
             if conversation_id is not None:
                 # Sanic hands over the path segment still percent-encoded.
                 conversation_id = kwargs["conversation_id"] = unquote(conversation_id)

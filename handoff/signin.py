@@ -34,6 +34,7 @@ from handoff.web_pages import Pages, redirect, set_cookie
 from handoff.web_security import (
     CSRF_FIELD,
     CSRF_REFUSED,
+    client_ip,
     csrf_ok,
     csrf_token,
     from_our_pages,
@@ -72,12 +73,6 @@ async def _check(config: HandoffConfig, agent_id: str, password: str) -> AgentCo
         await loop.run_in_executor(None, verify_password, password, _decoy_hash())
         return None
     return await loop.run_in_executor(None, check_password, config, agent_id, password)
-
-
-def client_ip(request: Request) -> str:
-    """The caller's address: the proxy's forwarded one when Sanic is told to trust it
-    (SANIC_PROXIES_COUNT / SANIC_REAL_IP_HEADER), else the socket's peer."""
-    return str(request.remote_addr or request.ip or "")
 
 
 def _form_value(request: Request, name: str) -> str:

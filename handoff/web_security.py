@@ -67,6 +67,12 @@ def is_secure(request: Request) -> bool:
     return uses_https() or request.scheme in ("https", "wss")
 
 
+def client_ip(request: Request) -> str:
+    """The caller's address: the proxy's forwarded one when Sanic is told to trust it
+    (SANIC_PROXIES_COUNT / SANIC_REAL_IP_HEADER), else the socket's peer."""
+    return str(request.remote_addr or request.ip or "")
+
+
 def request_origin(request: Request) -> str:
     """The origin the browser says the request came from: Origin, else Referer's."""
     origin = str(request.headers.get("origin") or "")
