@@ -48,9 +48,10 @@ class RateLimits:
     # The widget's per-conversation limit is widget.messages_per_minute (older than
     # this section); per_ip counts socket openings and messages together.
     widget: SurfaceLimits = field(default_factory=lambda: SurfaceLimits(600, 30))
-    # An agent's console makes a few calls per action; a helpdesk integration behind
-    # one IP acts for many agents.
-    api: SurfaceLimits = field(default_factory=lambda: SurfaceLimits(1200, 120))
+    # A console refetches its queue on queue events (at most 4 a second, debounced), so
+    # a busy team's office of agents behind one IP, or a helpdesk integration acting for
+    # many agents, makes thousands of calls a minute; one conversation's are few.
+    api: SurfaceLimits = field(default_factory=lambda: SurfaceLimits(6000, 120))
 
 
 SURFACES = ("rest", "widget", "api")
