@@ -16,16 +16,21 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from handoff.auth import Forbidden, Unauthenticated, authenticate
+from handoff.auth import Forbidden, Unauthenticated, identify
 from handoff.config import AgentConfig
 from handoff.context import HandoffContext
 from handoff.errors import error_response
 from handoff.rasa_api import RasaUnavailable
+from handoff.rate_limits import RateLimiter, too_many_requests
+from handoff.reading_scope import SUPERVISOR, audit_read, may_read
 from handoff.schedule import is_open, next_opening
 from handoff.service import MAX_AGENT_MESSAGE_CHARS, TRANSCRIPT_FLUSH_SECONDS, HandoffError
 from handoff.transcript import suggested_faq_key, transcript
+from handoff.web_security import CSRF_HEADER, client_ip, csrf_ok, csrf_refused
 
 MAX_CONVERSATION_ID_CHARS = 128
+# Reading needs no CSRF check: another site's page cannot read our answers.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _STATUS = {
     "not_found": 404,
@@ -37,6 +42,9 @@ _STATUS = {
     "message_too_long": 413,
 }
 
+# Who may call the transcript read at all; which transcripts is reading_scope's rule.
+READERS = frozenset({"agent", SUPERVISOR})
+
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 
@@ -45,20 +53,35 @@ def context(request: Request) -> HandoffContext:
     return ctx
 
 
-def agent_call(role: str = "agent") -> Callable[[Handler], Handler]:
-    """Authenticate, check the conversation id, and turn refusals into JSON errors."""
+def agent_call(roles: str | frozenset[str] = "agent") -> Callable[[Handler], Handler]:
+    """Authenticate (a cookie's changes also need our Origin and the CSRF token), check
+    the conversation id, and turn refusals into JSON errors."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         async def wrapped(request: Request, **kwargs: Any) -> HTTPResponse:
             ctx = context(request)
+            config = ctx.config.get()
+            # Counted before the credentials are looked at: guessing tokens costs too.
+            conversation_id = kwargs.get("conversation_id")
+            wait = await RateLimiter(ctx.client, "api").retry_after(
+                config.rate_limits,
+                config.rate_limits.api,
+                ip=client_ip(request),
+                conversation=unquote(conversation_id) if conversation_id else None,
+            )
+            if wait is not None:
+                return too_many_requests(wait)
             try:
-                agent = await authenticate(ctx.client, ctx.config.get(), request, role)
+                caller = await identify(ctx.client, config, request, roles)
             except Unauthenticated:
                 return error_response("unauthenticated", 401)
             except Forbidden:
                 return error_response("forbidden", 403)
-            conversation_id = kwargs.get("conversation_id")
+            if caller.session_id is not None and request.method not in SAFE_METHODS:
+                if not csrf_ok(request, caller.session_id, request.headers.get(CSRF_HEADER)):
+                    return csrf_refused()
+            agent = caller.agent
             if conversation_id is not None:
                 # Sanic hands over the path segment still percent-encoded.
                 conversation_id = kwargs["conversation_id"] = unquote(conversation_id)
@@ -118,10 +141,6 @@ async def queue_view(ctx: HandoffContext, agent: AgentConfig) -> dict[str, Any]:
     return {"teams": teams, "mine": mine, "capacity": agent.max_chats}
 
 
-def _may_read(agent: AgentConfig, team: str, owner: str) -> bool:
-    return team in agent.teams or owner == agent.id
-
-
 def blueprint() -> Blueprint:
     api = Blueprint("handoff_api", url_prefix="/api")
 
@@ -144,13 +163,15 @@ def blueprint() -> Blueprint:
         return response.json(await queue_view(context(request), agent))
 
     @api.get("/conversations/<conversation_id:str>")
-    @agent_call()
+    @agent_call(READERS)
     async def conversation(
         request: Request, agent: AgentConfig, conversation_id: str
     ) -> HTTPResponse:
         ctx = context(request)
         handoff = await ctx.service.require(conversation_id)
-        if not _may_read(agent, handoff.team, handoff.agent):
+        allowed = await may_read(ctx.queue, agent, handoff)
+        await audit_read(ctx.client, agent, conversation_id, allowed)
+        if not allowed:
             return error_response("forbidden", 403)
         await ctx.service.transcripts.flush(conversation_id, TRANSCRIPT_FLUSH_SECONDS)
         events = await ctx.rasa.events(conversation_id)

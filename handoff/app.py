@@ -27,22 +27,14 @@ from handoff.config import LiveConfig, config_path
 from handoff.context import HandoffContext
 from handoff.errors import error_response
 from handoff.rasa_api import RasaApi
+from handoff.web_pages import serve_static
+from handoff.web_security import HSTS, content_security_policy, public_url, uses_https
 
 logger = logging.getLogger(__name__)
 
 WEB_DIR = PROJECT_DIR / "web"
 MAX_BODY_BYTES = 64 * 1024
 SWEEP_SECONDS = 30.0
-
-
-def public_url() -> str:
-    """Where shoppers' browsers reach this service: PUBLIC_URL (set it behind a proxy),
-    else this machine's port. Never the request's Host header: anyone can send any Host,
-    and the demo page shares its origin with the agent console."""
-    configured = os.environ.get("PUBLIC_URL") or os.environ.get("WEB_PUBLIC_URL")
-    if configured:
-        return configured.rstrip("/")
-    return f"http://localhost:{os.environ.get('WEB_PORT', '8080')}"
 
 
 async def _sweep(ctx: HandoffContext) -> None:
@@ -91,6 +83,18 @@ def create_app(name: str = "eva_web") -> Sanic:
 
     app.error_handler.add(PayloadTooLarge, too_large)
 
+    @app.on_response
+    async def security_headers(request: Request, reply: HTTPResponse) -> None:
+        # Every answer gets a policy, error pages included, whatever their type (a
+        # browser may render a text/plain error as a page); the demo, console and inbox
+        # pages set theirs already. HSTS whenever shoppers reach us by https.
+        if reply is None:
+            return
+        if uses_https():
+            reply.headers.setdefault("Strict-Transport-Security", HSTS)
+        reply.headers.setdefault("Content-Security-Policy", content_security_policy())
+        reply.headers.setdefault("X-Content-Type-Options", "nosniff")
+
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
@@ -99,7 +103,18 @@ def create_app(name: str = "eva_web") -> Sanic:
     async def demo_shop(_: Request) -> HTTPResponse:
         page = (WEB_DIR / "demo" / "index.html").read_text(encoding="utf-8")
         # Escaped for the attribute it fills, whatever PUBLIC_URL holds.
-        return response.html(page.replace("{{WIDGET_SERVER}}", html.escape(public_url())))
+        return response.html(
+            page.replace("{{WIDGET_SERVER}}", html.escape(public_url())),
+            headers={
+                "Content-Security-Policy": content_security_policy(inline_styles=True),
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "same-origin",
+            },
+        )
+
+    @app.get("/demo/<name:str>")
+    async def demo_file(_: Request, name: str) -> HTTPResponse:
+        return await serve_static(name, WEB_DIR / "demo")
 
     @app.get("/widget/<name:str>")
     async def widget_file(_: Request, name: str) -> HTTPResponse:

@@ -7,6 +7,7 @@ same Redis knows them and logout really ends them; the cookie only holds a rando
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 import redis.asyncio
 from sanic.request import Request
@@ -24,6 +25,15 @@ class Unauthenticated(Exception):
 
 class Forbidden(Exception):
     """A known agent without the role the page or call needs (HTTP 403)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated agent and how: `session_id` is the console cookie's session,
+    None for a bearer token (which needs no CSRF check: no browser sends it by itself)."""
+
+    agent: AgentConfig
+    session_id: str | None
 
 
 def _session_key(session_id: str) -> str:
@@ -49,32 +59,48 @@ async def end_session(client: redis.asyncio.Redis, session_id: str) -> None:
 
 async def _from_session(
     client: redis.asyncio.Redis, config: HandoffConfig, request: Request
-) -> AgentConfig | None:
+) -> Caller | None:
     session_id = request.cookies.get(SESSION_COOKIE)
     if not session_id:
         return None
     agent_id = await client.get(_session_key(session_id))
-    return config.agents.get(agent_id) if agent_id else None
+    agent = config.agents.get(agent_id) if agent_id else None
+    return Caller(agent, session_id) if agent else None
 
 
-def _from_bearer(config: HandoffConfig, request: Request) -> AgentConfig | None:
+def _from_bearer(config: HandoffConfig, request: Request) -> Caller | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     for agent in config.agents.values():
         if agent.api_token_sha256 and verify_token(token.strip(), agent.api_token_sha256):
-            return agent
+            return Caller(agent, None)
     raise Unauthenticated()
 
 
-async def authenticate(
-    client: redis.asyncio.Redis, config: HandoffConfig, request: Request, role: str
-) -> AgentConfig:
-    """The calling agent, who must hold `role`; raises Unauthenticated or Forbidden."""
-    agent = _from_bearer(config, request) or await _from_session(client, config, request)
-    if agent is None:
+async def identify(
+    client: redis.asyncio.Redis,
+    config: HandoffConfig,
+    request: Request,
+    roles: str | frozenset[str],
+) -> Caller:
+    """The calling agent, who must hold `roles` (one of them, for a set); raises
+    Unauthenticated or Forbidden."""
+    caller = _from_bearer(config, request) or await _from_session(client, config, request)
+    if caller is None:
         raise Unauthenticated()
-    if role not in agent.roles:
+    wanted = frozenset({roles}) if isinstance(roles, str) else roles
+    if not wanted & caller.agent.roles:
         raise Forbidden()
-    return agent
+    return caller
+
+
+async def authenticate(
+    client: redis.asyncio.Redis,
+    config: HandoffConfig,
+    request: Request,
+    roles: str | frozenset[str],
+) -> AgentConfig:
+    """The calling agent, who must hold `roles`; raises Unauthenticated or Forbidden."""
+    return (await identify(client, config, request, roles)).agent

@@ -1,5 +1,5 @@
 """handoff.yml: the language teams and their staffed hours, the queue, tickets, agents,
-the chat widget's socket and sign-in throttling.
+the chat widget's socket, sign-in throttling and rate limits.
 
 `load_config` checks the whole file and names the file and the place of the first
 problem. `LiveConfig` re-reads the file when it changes, so new hours or a new agent
@@ -26,6 +26,7 @@ import yaml
 
 from bot.stack import PROJECT_DIR
 from handoff.passwords import is_password_hash
+from handoff.rate_limits import RateLimits, parse_rate_limits
 from handoff.signin_throttle import SignInLimits, parse_signin_limits
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ logger = logging.getLogger(__name__)
 END_OF_DAY = time.max
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REQUIRED_TEAMS = ("ko", "en")
-ROLES = frozenset({"agent", "editor"})
+# supervisor: reads every conversation (handoff.reading_scope), whatever its team or agent.
+ROLES = frozenset({"agent", "editor", "supervisor"})
 DEFAULT_ROLES = frozenset({"agent"})
 DEFAULT_MAX_CHATS = 3
 
@@ -108,6 +110,7 @@ class HandoffConfig:
     agents: dict[str, AgentConfig]
     widget: WidgetConfig
     signin: SignInLimits = field(default_factory=SignInLimits)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
 
     def team_for_language(self, language: str) -> TeamConfig:
         """The team whose key is the language (or its primary subtag), else the first."""
@@ -435,10 +438,12 @@ def _widget(value: Any) -> WidgetConfig:
 def _parse(document: Any) -> HandoffConfig:
     top = "the top level"
     section = _mapping(document, top)
-    _only_keys(section, {"teams", "queue", "tickets", "agents", "widget", "signin"}, top)
+    known = {"teams", "queue", "tickets", "agents", "widget", "signin", "rate_limits"}
+    _only_keys(section, known, top)
     teams = _teams(_required(section, "teams", top))
     try:
         signin = parse_signin_limits(section.get("signin"))
+        rate_limits = parse_rate_limits(section.get("rate_limits"))
     except ValueError as problem:
         where, _, what = str(problem).partition(": ")
         raise _Invalid(where, what) from None
@@ -449,6 +454,7 @@ def _parse(document: Any) -> HandoffConfig:
         agents=_agents(section.get("agents"), teams),
         widget=_widget(section.get("widget")),
         signin=signin,
+        rate_limits=rate_limits,
     )
 
 

@@ -11,24 +11,38 @@ import json
 import logging
 from typing import Any
 
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from handoff.auth import Forbidden, Unauthenticated, authenticate
 from handoff.config import AgentConfig
 from handoff.context import HandoffContext
 from handoff.queue import EVENTS_CHANNEL
+from handoff.reading_scope import may_read
+from handoff.web_security import CSRF_REFUSED, from_our_pages
 
 logger = logging.getLogger(__name__)
 
+SOCKET_PATH = "/agent/socket"
 MAX_FRAME_BYTES = 4096
 
 
+# Events that carry a conversation's words: only for those who may read it.
+TEXT_EVENTS = frozenset({"shopper_message", "agent_message", "typing"})
+
+
 async def concerns(ctx: HandoffContext, agent: AgentConfig, event: dict[str, Any]) -> bool:
-    """Events of the agent's teams, or of a chat the agent has (say, after a transfer)."""
+    """A conversation's words for those who may read its transcript (reading_scope);
+    other events of the agent's teams, or of a chat the agent has (say, after a
+    transfer)."""
+    conversation_id = str(event.get("conversation_id"))
+    if event.get("type") in TEXT_EVENTS:
+        handoff = await ctx.queue.get(conversation_id)
+        return handoff is not None and await may_read(ctx.queue, agent, handoff)
     if event.get("team") in agent.teams:
         return True
-    return await ctx.queue.has_chat(agent.id, str(event.get("conversation_id")))
+    return await ctx.queue.has_chat(agent.id, conversation_id)
 
 
 async def _forward(ctx: HandoffContext, agent: AgentConfig, ws: Any) -> None:
@@ -70,7 +84,18 @@ async def _receive(ctx: HandoffContext, agent: AgentConfig, ws: Any) -> None:
 def blueprint() -> Blueprint:
     socket = Blueprint("handoff_console_socket")
 
-    @socket.websocket("/agent/socket")
+    @socket.middleware("request")
+    async def check_origin(request: Request) -> HTTPResponse | None:
+        # Before the upgrade: a page of another site must not open an agent's feed with
+        # the agent's cookie (browsers send Origin on every WebSocket handshake). A
+        # bearer token is no browser's doing and is checked by the handler alone.
+        if request.path != SOCKET_PATH or request.headers.get("authorization"):
+            return None
+        if from_our_pages(request):
+            return None
+        return response.json({"error": "origin_not_allowed", "message": CSRF_REFUSED}, status=403)
+
+    @socket.websocket(SOCKET_PATH)
     async def feed(request: Request, ws: Any) -> None:
         ctx: HandoffContext = request.app.ctx.handoff
         try:

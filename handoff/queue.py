@@ -51,6 +51,11 @@ def _agent_key(agent_id: str) -> str:
     return f"eva:handoff:agent:{agent_id}"
 
 
+def _held_key(conversation_id: str) -> str:
+    # Everyone who ever had the conversation: they may read it later (reading_scope).
+    return f"eva:handoff:held:{conversation_id}"
+
+
 def _online_key(team: str) -> str:
     return f"eva:handoff:online:{team}"
 
@@ -69,8 +74,8 @@ redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
 return {'queued', ARGV[1]}
 """
 
-# KEYS: conversation, agent set. ARGV: agent id, max chats, now, conversation id,
-# agent name, then the teams the agent serves.
+# KEYS: conversation, agent set, the conversation's past agents. ARGV: agent id, max
+# chats, now, conversation id, agent name, then the teams the agent serves.
 _CLAIM = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'not_found' end
@@ -85,6 +90,7 @@ redis.call('ZREM', 'eva:handoff:queue:' .. team, ARGV[4])
 redis.call('HSET', KEYS[1], 'state', 'with_agent', 'agent', ARGV[1], 'agent_name', ARGV[5],
   'claimed_at', ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[1])
 return 'ok'
 """
 
@@ -240,6 +246,10 @@ class HandoffQueue:
         """Whether the agent has the conversation now (claim adds it, release removes it)."""
         return bool(await self.client.sismember(_agent_key(agent_id), conversation_id))
 
+    async def has_held(self, agent_id: str, conversation_id: str) -> bool:
+        """Whether the agent has or ever had the conversation."""
+        return bool(await self.client.sismember(_held_key(conversation_id), agent_id))
+
     async def claim(
         self,
         conversation_id: str,
@@ -249,7 +259,11 @@ class HandoffQueue:
         agent_name: str = "",
     ) -> Outcome:
         outcome = await self._claim(
-            keys=[_conversation_key(conversation_id), _agent_key(agent_id)],
+            keys=[
+                _conversation_key(conversation_id),
+                _agent_key(agent_id),
+                _held_key(conversation_id),
+            ],
             args=[
                 agent_id,
                 max_chats,

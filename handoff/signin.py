@@ -30,7 +30,17 @@ from handoff.auth import (
 from handoff.config import AgentConfig, HandoffConfig
 from handoff.passwords import hash_password, verify_password
 from handoff.signin_throttle import TOO_MANY, SignInThrottle
-from handoff.web_pages import Pages, is_secure, redirect, set_cookie
+from handoff.web_pages import Pages, redirect, set_cookie
+from handoff.web_security import (
+    CSRF_FIELD,
+    CSRF_REFUSED,
+    client_ip,
+    csrf_ok,
+    csrf_token,
+    from_our_pages,
+    is_secure,
+    request_origin,
+)
 
 PageHandler = Callable[[Request, AgentConfig], Coroutine[Any, Any, HTTPResponse]]
 Handler = Callable[[Request], Coroutine[Any, Any, HTTPResponse]]
@@ -63,12 +73,6 @@ async def _check(config: HandoffConfig, agent_id: str, password: str) -> AgentCo
         await loop.run_in_executor(None, verify_password, password, _decoy_hash())
         return None
     return await loop.run_in_executor(None, check_password, config, agent_id, password)
-
-
-def client_ip(request: Request) -> str:
-    """The caller's address: the proxy's forwarded one when Sanic is told to trust it
-    (SANIC_PROXIES_COUNT / SANIC_REAL_IP_HEADER), else the socket's peer."""
-    return str(request.remote_addr or request.ip or "")
 
 
 def _form_value(request: Request, name: str) -> str:
@@ -113,22 +117,32 @@ class SignIn:
 
         return wrapped
 
-    def _forbidden(self, request: Request, *, signed_in: bool) -> HTTPResponse:
-        """403: the account lacks the role (with a logout button when it is signed in)."""
+    def _forbidden(
+        self, request: Request, *, signed_in: bool, message: Mapping[str, str] | None = None
+    ) -> HTTPResponse:
+        """403: the account lacks the role, or (`message`) the request is not our page's;
+        with a logout button when it is signed in."""
         return self.render(
-            request, "forbidden.html", 403, message=self.not_allowed, signed_in=signed_in
+            request,
+            "forbidden.html",
+            403,
+            message=message or self.not_allowed,
+            signed_in=signed_in,
         )
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: object
     ) -> HTTPResponse:
-        """One of the pages, with the sign-in and logout paths its templates link to."""
+        """One of the pages, with the sign-in and logout paths its templates link to and,
+        for a signed-in browser, the CSRF token its forms and scripts send back."""
+        session_id = request.cookies.get(SESSION_COOKIE)
         return self.pages.page(
             request,
             template,
             status,
             login_path=self.login_path,
             logout_path=self.logout_path,
+            csrf_token=csrf_token(session_id) if session_id else "",
             **values,
         )
 
@@ -146,6 +160,10 @@ class SignIn:
         async def login(request: Request) -> HTTPResponse:
             ctx = context(request)
             config = ctx.config.get()
+            # Another site's form must not sign this browser in to an account of its
+            # choosing; a browser always names the page's origin, other clients may not.
+            if request_origin(request) and not from_our_pages(request):
+                return self._forbidden(request, signed_in=False, message=CSRF_REFUSED)
             agent_id = _form_value(request, "agent_id").strip()
             shown_id = agent_id[:MAX_AGENT_ID_CHARS]
             password = _form_value(request, "password")
@@ -187,9 +205,18 @@ class SignIn:
         @blueprint.post(self.logout_path)
         async def logout(request: Request) -> HTTPResponse:
             if session_id := request.cookies.get(SESSION_COOKIE):
+                # Only our own logout button: another site must not end agents' sessions.
+                if not csrf_ok(request, session_id, _form_value(request, CSRF_FIELD)):
+                    return self._forbidden(request, signed_in=True, message=CSRF_REFUSED)
                 await end_session(context(request).client, session_id)
             reply = redirect(self.login_path)
             set_cookie(
-                reply, SESSION_COOKIE, "", path="/", max_age=0, samesite="Strict", secure=False
+                reply,
+                SESSION_COOKIE,
+                "",
+                path="/",
+                max_age=0,
+                samesite="Strict",
+                secure=is_secure(request),
             )
             return reply

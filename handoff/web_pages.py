@@ -10,7 +10,6 @@ serves its static files (its web/ folder, then web/shared/).
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +23,12 @@ from sanic.response import HTTPResponse
 
 from bot.language import SUPPORTED_LANGUAGES
 from bot.stack import PROJECT_DIR
+from handoff.web_security import content_security_policy, is_secure
 
 SHARED_DIR = PROJECT_DIR / "web" / "shared"
 STATIC_TYPES = frozenset({".js", ".css", ".svg", ".png", ".ico"})
 LANGUAGES = SUPPORTED_LANGUAGES
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
-
-_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
-
 
 # --- language -------------------------------------------------------------------------
 
@@ -62,21 +59,10 @@ def from_accept_language(header: str) -> str:
 # --- responses ------------------------------------------------------------------------
 
 
-def is_secure(request: Request) -> bool:
-    return request.scheme in ("https", "wss")
-
-
 def security_headers(request: Request) -> dict[str, str]:
-    # Same-origin WebSocket is listed explicitly: older browsers do not count ws(s)://
-    # as 'self'. A Host header we cannot vouch for is left out rather than echoed.
-    host = request.host if _HOST.match(request.host or "") else ""
-    sockets = f" ws://{host} wss://{host}" if host else ""
     return {
-        "Content-Security-Policy": (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src 'self'{sockets}; frame-ancestors 'none'; base-uri 'none'; "
-            "form-action 'self'"
-        ),
+        # Our own socket by PUBLIC_URL, never by the request's Host header.
+        "Content-Security-Policy": content_security_policy(),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "same-origin",

@@ -36,18 +36,30 @@ ERRORS = {
 
 
 class FrameError(Exception):
-    def __init__(self, code: str, client_id: str | None = None) -> None:
+    def __init__(
+        self, code: str, client_id: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(code)
         self.code = code
         # Names the refused message, so the page can mark that one as not sent.
         self.client_id = client_id
+        # Seconds until a rate limit lets messages through again, when one refused it.
+        self.retry_after = retry_after
 
 
-def error_frame(code: str, client_id: str | None = None) -> dict[str, Any]:
+def error_frame(
+    code: str, client_id: str | None = None, retry_after: int | None = None
+) -> dict[str, Any]:
     korean, english = ERRORS[code]
-    frame = {"type": "error", "code": code, "message": {"ko": korean, "en": english}}
+    frame: dict[str, Any] = {
+        "type": "error",
+        "code": code,
+        "message": {"ko": korean, "en": english},
+    }
     if client_id is not None:
         frame["client_id"] = client_id
+    if retry_after is not None:
+        frame["retry_after"] = retry_after
     return frame
 
 

@@ -40,7 +40,9 @@ from handoff.context import HandoffContext
 from handoff.notices import notice
 from handoff.queue import HANDED_OFF
 from handoff.rasa_api import RasaUnavailable
+from handoff.rate_limits import RateLimiter, too_many_requests
 from handoff.relay import TYPING_CHANNEL
+from handoff.web_security import client_ip
 from handoff.widget_frames import FrameError, ShopperMessage, error_frame, parse_frame
 
 logger = logging.getLogger(__name__)
@@ -142,11 +144,12 @@ async def _quietly(coroutine: Awaitable[None]) -> None:
 class WidgetSession:
     """One socket from hello to close."""
 
-    def __init__(self, ctx: HandoffContext, live: LiveConnections, ws: Any) -> None:
+    def __init__(self, ctx: HandoffContext, live: LiveConnections, ws: Any, ip: str) -> None:
         self.ctx = ctx
         self.live = live
         self.outbox = live.outbox
         self.ws = ws
+        self.ip = ip
         self.settings = ctx.config.get().widget
         self.connection: Connection | None = None
         self.metadata: dict[str, Any] = {}
@@ -170,7 +173,7 @@ class WidgetSession:
                     frame = parse_frame(raw, self.settings.max_frame_bytes)
                     await self.handle(frame)
                 except FrameError as error:
-                    await self.send(error_frame(error.code, error.client_id))
+                    await self.send(error_frame(error.code, error.client_id, error.retry_after))
                 if heartbeat is None and self.connection is not None:
                     heartbeat = asyncio.create_task(self._heartbeat())
         except (ConnectionClosed, WebsocketClosed):
@@ -246,6 +249,9 @@ class WidgetSession:
         if not await self._within_rate(session_id):
             await client.delete(seen_key)
             raise FrameError("rate_limited", message.client_id)
+        if (wait := await _over_ip_limit(self.ctx, self.ip)) is not None:
+            await client.delete(seen_key)
+            raise FrameError("rate_limited", message.client_id, wait)
         seq = await self.outbox.append(session_id, message.stored_body())
         await self.send({"type": "ack", "client_id": message.client_id, "seq": seq})
         await relay_to_agents(self.ctx.queue, session_id, message.text, seq)
@@ -304,6 +310,13 @@ class WidgetSession:
         return int(count) <= self.settings.messages_per_minute
 
 
+async def _over_ip_limit(ctx: HandoffContext, ip: str) -> int | None:
+    """Counts a socket opening or a message from `ip` (handoff.yml rate_limits.widget:
+    one address may be many shoppers, so this is far above one conversation's limit)."""
+    limits = ctx.config.get().rate_limits
+    return await RateLimiter(ctx.client, "widget").retry_after(limits, limits.widget, ip=ip)
+
+
 def blueprint() -> Blueprint:
     widget = Blueprint("widget_socket")
 
@@ -312,12 +325,18 @@ def blueprint() -> Blueprint:
         if not request.path.startswith(SOCKET_PATH):
             return None
         ctx: HandoffContext = request.app.ctx.handoff
-        if origin_allowed(ctx.config.get().widget, request.headers.get("origin")):
-            return None
-        return response.json({"error": "origin_not_allowed"}, status=403)
+        if not origin_allowed(ctx.config.get().widget, request.headers.get("origin")):
+            return response.json({"error": "origin_not_allowed"}, status=403)
+        # Before the upgrade, so a flood of sockets from one address costs no socket.
+        if (wait := await _over_ip_limit(ctx, client_ip(request))) is not None:
+            return too_many_requests(wait)
+        return None
 
     @widget.websocket(SOCKET_PATH)
     async def socket(request: Request, ws: Any) -> None:
-        await WidgetSession(request.app.ctx.handoff, request.app.ctx.widget_live, ws).run()
+        session = WidgetSession(
+            request.app.ctx.handoff, request.app.ctx.widget_live, ws, client_ip(request)
+        )
+        await session.run()
 
     return widget

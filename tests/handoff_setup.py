@@ -14,6 +14,7 @@ import yaml
 from bot.stack import PROJECT_DIR
 from handoff.passwords import hash_password, token_sha256
 
+SUITE_LIMIT = 10**9
 ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
@@ -48,6 +49,15 @@ AGENTS = {
         TestAgent(
             "editor", "Editor Kim", (), "editor-pw", "token-editor-0123456789", roles=("editor",)
         ),
+        # Reads every conversation, though only in the English team (reading_scope).
+        TestAgent(
+            "lead",
+            "Lead Choi",
+            ("en",),
+            "lead-pw",
+            "token-lead-0123456789",
+            roles=("agent", "supervisor"),
+        ),
     )
 }
 
@@ -64,6 +74,14 @@ class HandoffTestConfig:
             team["holidays"] = []
             team["closed_dates"] = []
         self.data["tickets"]["outbox"] = str(outbox)
+        # The suite is hundreds of shoppers and agents on one address, 127.0.0.1; the
+        # limits themselves are tested with their own, low, values (tests/security).
+        self.data["rate_limits"] = {
+            "window_seconds": 60,
+            "rest": {"per_ip": SUITE_LIMIT, "per_conversation": SUITE_LIMIT},
+            "widget": {"per_ip": SUITE_LIMIT},
+            "api": {"per_ip": SUITE_LIMIT, "per_conversation": SUITE_LIMIT},
+        }
         self.data["agents"] = [agent.config() for agent in AGENTS.values()]
         self.write()
 

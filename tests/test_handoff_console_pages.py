@@ -26,6 +26,7 @@ from handoff.auth import SESSION_COOKIE, SESSION_SECONDS
 from handoff.console import LANG_COOKIE, LOGIN_FAILED, NOT_AN_AGENT, STRINGS
 from handoff.passwords import hash_password
 from handoff.queue import HandoffQueue
+from handoff.web_security import csrf_token
 from tests.web_service import web_service
 
 PASSWORD = "pw-test"
@@ -231,7 +232,13 @@ def test_logout_ends_the_session(console: ConsoleServer) -> None:
     session = console.session()
     assert console.request("GET", "/api/me", cookies={SESSION_COOKIE: session}).status == 200
 
-    reply = console.request("POST", "/agent/logout", cookies={SESSION_COOKIE: session})
+    reply = console.request(
+        "POST",
+        "/agent/logout",
+        form={"csrf_token": csrf_token(session)},
+        cookies={SESSION_COOKIE: session},
+        headers={"Origin": f"http://127.0.0.1:{console.port}"},
+    )
 
     assert reply.status == 303
     assert reply.headers["Location"] == "/agent/login"

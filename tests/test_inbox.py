@@ -33,6 +33,7 @@ from bot.redis_server import RedisSettings
 from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password
+from handoff.web_security import csrf_token
 from tests.web_service import web_service
 
 # Databases of their own: the other tests' conversations must not show up in the inbox.
@@ -545,6 +546,9 @@ class EditorServer:
             headers["Content-Type"] = "application/json"
         if session:
             headers["Cookie"] = f"{SESSION_COOKIE}={session}"
+            # What the inbox page sends with each change (docs/security.md, CSRF).
+            headers["Origin"] = f"http://127.0.0.1:{self.port}"
+            headers["X-CSRF-Token"] = csrf_token(session)
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             connection.request(method, path, body=body, headers=headers)

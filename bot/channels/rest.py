@@ -2,12 +2,15 @@
 
 Same URL and JSON as stock (`POST /webhooks/rest/webhook` with sender, message
 and optional metadata), but a malformed request gets a JSON error in Korean and
-English instead of an HTML page, a crash or an empty reply list, and a request
-without a sender is refused instead of joining the shared "default" conversation.
+English instead of an HTML page, a crash or an empty reply list, a request
+without a sender is refused instead of joining the shared "default" conversation,
+and each IP and each sender gets only so many messages a window (handoff.yml
+`rate_limits.rest`; 429 with Retry-After beyond them).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,7 +23,12 @@ from sanic.response import HTTPResponse
 
 from bot.channels.handoff_relay import relay_to_agents
 from bot.redis_server import RedisSettings
+from handoff.config import HandoffConfigError, LiveConfig, config_path
 from handoff.queue import HandoffQueue
+from handoff.rate_limits import RateLimiter, RateLimits, too_many_requests
+from handoff.web_security import client_ip
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_CHARS = 128
@@ -93,12 +101,31 @@ class ShopRestInput(RestInput):
 
     def __init__(self) -> None:
         self._queue: HandoffQueue | None = None
+        self._limiter: RateLimiter | None = None
+        # The same file as the web service's, re-read when it changes.
+        self._config = LiveConfig(config_path())
 
     def _handoff_queue(self) -> HandoffQueue:
         # Made on first use: the Redis client must belong to the server's event loop.
         if self._queue is None:
             self._queue = HandoffQueue(RedisSettings.from_environment().async_client())
         return self._queue
+
+    def _limits(self) -> RateLimits:
+        try:
+            return self._config.get().rate_limits
+        except HandoffConfigError as error:
+            # A missing or broken file must not take the channel down: the defaults.
+            logger.error("REST rate limits from defaults: %s", error)
+            return RateLimits()
+
+    async def _retry_after(self, request: Request, sender: str) -> int | None:
+        if self._limiter is None:
+            self._limiter = RateLimiter(self._handoff_queue().client, "rest")
+        limits = self._limits()
+        return await self._limiter.retry_after(
+            limits, limits.rest, ip=client_ip(request), conversation=sender
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def relayed(message: UserMessage) -> Any:
@@ -116,6 +143,8 @@ class ShopRestInput(RestInput):
             body = checked_body(request)
             if isinstance(body, HTTPResponse):
                 return body
+            if (wait := await self._retry_after(request, body["sender"])) is not None:
+                return too_many_requests(wait)
             # The stock handler reads the checked body from here.
             request.parsed_json = body  # type: ignore[assignment]
             return None

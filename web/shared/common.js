@@ -34,13 +34,19 @@ window.EvaCommon = (() => {
 
   /**
    * A caller of the JSON API, `api(method, path, body)`, that answers the reply's JSON.
-   * A refusal throws an ApiError with the server's message in `lang` (T.error_network
+   * Changes carry the page's CSRF token (X-CSRF-Token). A refusal throws an ApiError
+   * with the server's message in `lang` (T.error_network
    * or T.error_unknown without one); a 401 also sends the browser to `loginUrl`.
    */
   function apiCaller(T, lang, loginUrl) {
+    // The session's CSRF token, rendered into the page by the server: every change is
+    // refused without it (docs/security.md).
+    const tokenTag = document.querySelector('meta[name="csrf-token"]');
+    const csrfToken = tokenTag ? tokenTag.getAttribute("content") : "";
     return async function api(method, path, body) {
       const headers = { Accept: "application/json" };
       if (body !== undefined) headers["Content-Type"] = "application/json";
+      if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken;
       let reply;
       try {
         reply = await fetch(path, {
