@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import http.client
 import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -27,6 +24,7 @@ from handoff.console import LANG_COOKIE, LOGIN_FAILED, NOT_AN_AGENT, STRINGS
 from handoff.passwords import hash_password
 from handoff.queue import HandoffQueue
 from handoff.web_security import csrf_token
+from tests.web_client import Answer, request
 from tests.web_service import web_service
 
 PASSWORD = "pw-test"
@@ -37,25 +35,6 @@ EDITOR_ID = "lee"
 # Another database than the other tests': the console marks its agents online for the
 # shoppers' ETA, which must not leak into their queues.
 CONSOLE_DB_OFFSET = 9
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
-    def cookies(self) -> SimpleCookie:
-        jar: SimpleCookie = SimpleCookie()
-        for header in self.headers.get_all("Set-Cookie") or []:
-            jar.load(header)
-        return jar
-
-    def set_cookie_header(self, name: str) -> str:
-        for header in self.headers.get_all("Set-Cookie") or []:
-            if header.startswith(f"{name}="):
-                return header
-        return ""
 
 
 @dataclass(frozen=True)
@@ -71,24 +50,14 @@ class ConsoleServer:
         form: dict[str, str] | None = None,
         cookies: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> Reply:
+    ) -> Answer:
         """One request, redirects not followed (the tests look at them)."""
         sent = dict(headers or {})
-        body = None
-        if form is not None:
-            body = urlencode(form).encode("utf-8")
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
         if cookies:
             sent["Cookie"] = "; ".join(f"{key}={value}" for key, value in cookies.items())
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            answer = connection.getresponse()
-            return Reply(answer.status, answer.headers, answer.read().decode("utf-8"))
-        finally:
-            connection.close()
+        return request(self.port, method, path, form=form, headers=sent)
 
-    def sign_in(self, agent_id: str = AGENT_ID, password: str = PASSWORD) -> Reply:
+    def sign_in(self, agent_id: str = AGENT_ID, password: str = PASSWORD) -> Answer:
         return self.request(
             "POST", "/agent/login", form={"agent_id": agent_id, "password": password}
         )

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import http.client
-import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -15,7 +13,6 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -34,6 +31,7 @@ from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password
 from handoff.web_security import csrf_token
+from tests.web_client import Answer, request
 from tests.web_service import web_service
 
 # Databases of their own: the other tests' conversations must not show up in the inbox.
@@ -512,16 +510,6 @@ def _placeholders(text: str) -> set[str]:
 
 
 @dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass(frozen=True)
 class EditorServer:
     port: int
     redis: RedisSettings
@@ -535,29 +523,17 @@ class EditorServer:
         form: dict[str, str] | None = None,
         payload: Any = None,
         session: str | None = None,
-    ) -> Reply:
+    ) -> Answer:
         headers: dict[str, str] = {}
-        body = None
-        if form is not None:
-            body = urlencode(form).encode("utf-8")
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if payload is not None:
-            body = json.dumps(payload).encode("utf-8")
-            headers["Content-Type"] = "application/json"
         if session:
-            headers["Cookie"] = f"{SESSION_COOKIE}={session}"
             # What the inbox page sends with each change (docs/security.md, CSRF).
             headers["Origin"] = f"http://127.0.0.1:{self.port}"
             headers["X-CSRF-Token"] = csrf_token(session)
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            answer = connection.getresponse()
-            return Reply(answer.status, answer.headers, answer.read().decode("utf-8"))
-        finally:
-            connection.close()
+        return request(
+            self.port, method, path, form=form, payload=payload, session=session, headers=headers
+        )
 
-    def sign_in(self, agent_id: str) -> Reply:
+    def sign_in(self, agent_id: str) -> Answer:
         return self.request(
             "POST", "/editor/login", form={"agent_id": agent_id, "password": PASSWORD}
         )

@@ -25,7 +25,7 @@ from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password, token_sha256
 from handoff.web_security import CSRF_REFUSED
-from tests.security.web_client import Answer, request
+from tests.web_client import Answer, request
 from tests.web_service import web_service
 
 PASSWORD = "pw-csrf-test"

@@ -21,7 +21,7 @@ from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password
 from handoff.web_security import csrf_token
-from tests.security.web_client import Answer, request
+from tests.web_client import Answer, request
 from tests.web_service import web_service
 
 PASSWORD = "pw-headers-test"

@@ -8,11 +8,9 @@ no Rasa is needed for these pages.
 from __future__ import annotations
 
 import dataclasses
-import http.client
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -22,6 +20,7 @@ from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password
 from handoff.signin_throttle import KEY_PREFIX, TOO_MANY
+from tests.web_client import Answer, request
 from tests.web_service import web_service
 
 PASSWORD = "pw-security-test"
@@ -31,40 +30,6 @@ LIMITS = {"failures_per_account": 3, "failures_per_ip": 6, "window_seconds": 600
 # Characters that must not come out of the page as markup.
 PUBLIC_URL = 'https://shop.example/eva"><b>injected</b>'
 DB_OFFSET = 10
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
-
-def request(
-    port: int,
-    method: str,
-    path: str,
-    *,
-    form: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Answer:
-    sent = dict(headers or {})
-    body = None
-    if form is not None:
-        body = urlencode(form).encode("utf-8")
-        sent["Content-Type"] = "application/x-www-form-urlencoded"
-        sent["Content-Length"] = str(len(body))
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        # skip_host: the tests send a Host header of their own choosing.
-        connection.putrequest(method, path, skip_host="Host" in sent)
-        for name, value in sent.items():
-            connection.putheader(name, value)
-        connection.endheaders(body)
-        answer = connection.getresponse()
-        return Answer(answer.status, answer.headers, answer.read().decode("utf-8"))
-    finally:
-        connection.close()
 
 
 def _write_config(path: Path) -> None:

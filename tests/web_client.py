@@ -22,10 +22,14 @@ class Answer:
     headers: http.client.HTTPMessage
     body: str
 
-    def cookie(self, name: str) -> str | None:
+    def cookies(self) -> SimpleCookie:
         jar: SimpleCookie = SimpleCookie()
         for header in self.headers.get_all("Set-Cookie") or []:
             jar.load(header)
+        return jar
+
+    def cookie(self, name: str) -> str | None:
+        jar = self.cookies()
         return jar[name].value if name in jar else None
 
     def set_cookie_header(self, name: str) -> str:
