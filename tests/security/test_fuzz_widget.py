@@ -93,7 +93,15 @@ class Page:
         if self.socket is None:
             origin = Origin(self.url.replace("ws://", "http://").split("/webhooks")[0])
             self.socket = await websocket_connect(self.url, origin=origin, max_size=2**20)
+            # A page says hello first; without it every message frame is refused as
+            # not_ready and never reaches the outbox, the relay or the bot.
+            session = SESSIONS[self.opened % len(SESSIONS)]
             self.opened += 1
+            await self.socket.send(
+                json.dumps({"type": "hello", "session_id": session, "last_seq": 10**9})
+            )
+            while json.loads(await asyncio.wait_for(self.socket.recv(), 60))["type"] != "welcome":
+                pass
         return self.socket
 
     async def exchange(self, frame: str | bytes) -> list[dict[str, Any]]:
