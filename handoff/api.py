@@ -6,6 +6,7 @@ docs/handoff.md for the calls and their answers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timezone
 from functools import wraps
@@ -103,8 +104,11 @@ def agent_call(roles: str | frozenset[str] = "agent") -> Callable[[Handler], Han
 
 def json_body(request: Request) -> dict[str, Any]:
     try:
-        body = request.json
-    except Exception as error:  # Sanic raises several kinds for bad JSON
+        # The standard library's parser, not Sanic's request.json: ujson takes bytes that
+        # are not UTF-8 and makes str objects of code points past U+10FFFF out of them,
+        # which break whatever touches them later (bot/channels/rest.py).
+        body = json.loads(request.body) if request.body else None
+    except (ValueError, RecursionError) as error:
         raise HandoffError("invalid_json") from error
     if not isinstance(body, dict):
         raise HandoffError("invalid_json")

@@ -91,3 +91,7 @@ def verify_token(token: str, sha256_hex: str) -> bool:
     except TypeError:
         # compare_digest rejects non-ASCII str; such a value is no hex digest anyway.
         return False
+    except UnicodeEncodeError:
+        # Sanic hands over a header's bytes that are not UTF-8 as lone surrogates
+        # (surrogateescape): no token of ours, and hashing it answered the API with 500.
+        return False

@@ -69,7 +69,12 @@ def parse_frame(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
         raise FrameError("too_long")
     try:
         frame = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        # A \ud800-style escape is half of a UTF-16 pair: no text encoding writes it, so
+        # storing such a message in Redis failed and the socket closed.
+        json.dumps(frame, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError) as error:
+        # RecursionError: a frame nested about a thousand levels deep is within the size
+        # limit and ended the socket's handler.
         raise FrameError("bad_frame") from error
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise FrameError("bad_frame")

@@ -52,6 +52,9 @@ SOCKET_PATH = "/webhooks/widget/socket"
 # as the socket is open, which the handoff queue learns from this heartbeat.
 PRESENCE_SECONDS = 30
 SEEN_CLIENT_IDS_SECONDS = 24 * 3600
+# The page counts in JavaScript numbers. A larger last_seq is no seq of ours, and past
+# 2**64 it is no Redis stream id either: the replay's XRANGE failed and ended the socket.
+MAX_LAST_SEQ = 2**53 - 1
 
 
 def allowed_origins(config: WidgetConfig) -> frozenset[str]:
@@ -211,7 +214,11 @@ class WidgetSession:
         last_seq = frame.get("last_seq", 0)
         if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
             raise FrameError("bad_session")
-        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+        if (
+            not isinstance(last_seq, int)
+            or isinstance(last_seq, bool)
+            or not 0 <= last_seq <= MAX_LAST_SEQ
+        ):
             raise FrameError("bad_frame")
         if self.connection is not None:
             self.live.remove(self.connection)

@@ -10,14 +10,15 @@ and each IP and each sender gets only so many messages a window (handoff.yml
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
-from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -32,6 +33,13 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_CHARS = 128
+# Metadata is a few flat keys (language, timezone, customer_token). Deeper nesting only
+# breaks later: the tracker is saved and sent to the action server as JSON inside Rasa's
+# own deep call stack, where a 160-level document already overflowed the recursion limit.
+MAX_METADATA_DEPTH = 8
+# JSON's \ud800-style escapes let a client send half of a UTF-16 pair, which no text
+# encoding can write: the tokenizer, the tracker store and the action call all failed on it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 ERRORS = {
     "invalid_json": (
@@ -50,6 +58,12 @@ ERRORS = {
         "message는 문자열이어야 해요.",
         "message must be a string.",
     ),
+    "invalid_metadata": (
+        f"metadata는 {MAX_METADATA_DEPTH}단계 이하의 JSON 객체여야 하고, "
+        "올바른 문자만 담아야 해요.",
+        f"metadata must be a JSON object nested at most {MAX_METADATA_DEPTH} levels deep, "
+        "with valid text only.",
+    ),
     "body_too_large": (
         f"요청이 너무 커요. {MAX_BODY_BYTES // 1024}KB 이하로 보내 주세요.",
         f"The request is too large. Please keep it under {MAX_BODY_BYTES // 1024} KB.",
@@ -62,20 +76,45 @@ def error_response(code: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": code, "message": {"ko": korean, "en": english}}, status=status)
 
 
+def _plain_json(value: Any, depth: int = 1) -> bool:
+    """Whether a parsed JSON value nests at most MAX_METADATA_DEPTH levels and holds no
+    lone surrogate in a key or a string."""
+    if depth > MAX_METADATA_DEPTH:
+        return False
+    if isinstance(value, str):
+        return not _LONE_SURROGATE.search(value)
+    if isinstance(value, list):
+        return all(_plain_json(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return all(
+            _plain_json(key, depth) and _plain_json(item, depth + 1) for key, item in value.items()
+        )
+    return True
+
+
 def checked_body(request: Request) -> dict[str, Any] | HTTPResponse:
     """The request's JSON with a usable sender and a text message, or an error."""
     if len(request.body or b"") > MAX_BODY_BYTES:
         return error_response("body_too_large", status=413)
     try:
-        body = request.json
-    except InvalidUsage:
+        # The standard library's parser, not Sanic's request.json: ujson takes bytes that
+        # are not UTF-8 and makes str objects of code points past U+10FFFF out of them,
+        # which later failed with SystemError and corrupted a worker's heap ("realloc():
+        # invalid next size"), killing it.
+        body = json.loads(request.body) if request.body else None
+    except (ValueError, RecursionError):
         return error_response("invalid_json")
     if not isinstance(body, dict):
         return error_response("invalid_body")
     sender = body.get("sender")
     if isinstance(sender, int) and not isinstance(sender, bool):
         sender = str(sender)
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+    if (
+        not isinstance(sender, str)
+        or not sender.strip()
+        or len(sender) > MAX_SENDER_CHARS
+        or _LONE_SURROGATE.search(sender)
+    ):
         return error_response("invalid_sender")
     message = body.get("message")
     if message is None:
@@ -83,12 +122,19 @@ def checked_body(request: Request) -> dict[str, Any] | HTTPResponse:
         message = ""
     if not isinstance(message, str):
         return error_response("invalid_message")
+    # Unreadable, not refused: the bot explains it like any other unreadable character.
+    message = _LONE_SURROGATE.sub("\ufffd", message)
     metadata = body.get("metadata")
+    if isinstance(metadata, dict) and not _plain_json(metadata):
+        return error_response("invalid_metadata")
     return {
         **body,
         "sender": sender,
         "message": message,
         "metadata": metadata if isinstance(metadata, dict) else None,
+        # Stock Rasa takes the channel's name from the body; a client must not pass for
+        # another channel, nor send a name that is no string.
+        "input_channel": ShopRestInput.name(),
     }
 
 
