@@ -24,6 +24,7 @@ from handoff.console import LANG_COOKIE, LOGIN_FAILED, NOT_AN_AGENT, STRINGS
 from handoff.passwords import hash_password
 from handoff.queue import HandoffQueue
 from handoff.web_security import csrf_token
+from tests.redis_keys import delete_keys
 from tests.web_client import Answer, request
 from tests.web_service import web_service
 
@@ -92,13 +93,7 @@ def _config(path: Path) -> None:
 
 
 def _clear(settings: RedisSettings) -> None:
-    client = settings.client()
-    try:
-        keys = list(client.scan_iter("eva:*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    delete_keys(settings, "eva:*")
 
 
 @pytest.fixture(scope="module")

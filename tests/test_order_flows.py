@@ -16,6 +16,7 @@ from shop.demo_store import DemoOrderStore
 from shop.identity import sign_customer_token
 from shop.orders import Order, OrderStatus
 from tests.conftest import TOKEN_SECRET
+from tests.redis_keys import delete_keys
 from tests.replies import has_hangul, texts
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "demo" / "orders.yml"
@@ -36,10 +37,7 @@ def fresh_orders(bot):
     """Every test starts from the seed: earlier tests cancel and dispute orders, and
     count failed identity checks against them (actions/identity_lockout.py)."""
     demo_store(bot).open(reseed=True)
-    client = bot.stack.redis_settings.client()
-    for key in client.scan_iter(f"{LOCKOUT_KEYS}:*"):
-        client.delete(key)
-    client.close()
+    delete_keys(bot.stack.redis_settings, f"{LOCKOUT_KEYS}:*")
 
 
 def demo_store(bot) -> DemoOrderStore:

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from bot.stack import Stack
 from handoff.signin_throttle import KEY_PREFIX as SIGNIN_PREFIX
 from tests.handoff_setup import HandoffTestConfig, TestAgent
+from tests.redis_keys import delete_keys
 
 # Issue #21's acceptance: at least this many generated bodies or frames per surface.
 EXAMPLES = 2000
@@ -395,12 +396,7 @@ def forget_signin_failures(stack: Stack) -> None:
     """Failed sign-ins counted against 127.0.0.1 would lock every later sign-in of the
     session's tests out for the window (handoff.yml `signin`)."""
     assert stack.redis_settings is not None
-    client = stack.redis_settings.client()
-    try:
-        for key in client.scan_iter(f"{SIGNIN_PREFIX}:*"):
-            client.delete(key)
-    finally:
-        client.close()
+    delete_keys(stack.redis_settings, f"{SIGNIN_PREFIX}:*")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from actions.identity_lockout import KEY_PREFIX as LOCKOUT_PREFIX
+from tests.redis_keys import delete_keys
 from tests.replies import texts
 from tests.security.fuzzing import (
     ANY_TEXT,
@@ -223,9 +224,4 @@ def _forget_lockouts(bot) -> None:
     """Failed identity checks the fuzzing may have counted for demo orders would lock
     them for the order tests that share the stack."""
     assert bot.stack.redis_settings is not None
-    client = bot.stack.redis_settings.client()
-    try:
-        for key in client.scan_iter(f"{LOCKOUT_PREFIX}:*"):
-            client.delete(key)
-    finally:
-        client.close()
+    delete_keys(bot.stack.redis_settings, f"{LOCKOUT_PREFIX}:*")

@@ -15,6 +15,7 @@ import pytest
 
 from actions.identity_lockout import KEY_PREFIX
 from shop.identity import contact_matches
+from tests.redis_keys import delete_keys
 from tests.replies import texts
 from tests.test_shop_identity import KO_ORDER, US_ORDER
 
@@ -34,16 +35,9 @@ MISMATCH = {"ko": "찾지 못했어요", "en": "couldn't find an order"}
 def no_lockouts(bot) -> Iterator[None]:
     """Each test starts, and leaves the shared stack, without failed checks counted."""
     assert bot.stack.redis_settings is not None
-    client = bot.stack.redis_settings.client()
-
-    def clear() -> None:
-        for key in client.scan_iter(f"{KEY_PREFIX}:*"):
-            client.delete(key)
-
-    clear()
+    delete_keys(bot.stack.redis_settings, f"{KEY_PREFIX}:*")
     yield
-    clear()
-    client.close()
+    delete_keys(bot.stack.redis_settings, f"{KEY_PREFIX}:*")
 
 
 def sender() -> str:

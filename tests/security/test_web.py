@@ -20,6 +20,7 @@ from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password
 from handoff.signin_throttle import KEY_PREFIX, TOO_MANY
+from tests.redis_keys import delete_keys
 from tests.web_client import Answer, request
 from tests.web_service import web_service
 
@@ -54,12 +55,7 @@ class Service:
         return request(self.port, "POST", "/agent/login", form=form)
 
     def forget_failures(self) -> None:
-        client = self.redis.client()
-        try:
-            for key in client.scan_iter(f"{KEY_PREFIX}:*"):
-                client.delete(key)
-        finally:
-            client.close()
+        delete_keys(self.redis, f"{KEY_PREFIX}:*")
 
 
 @pytest.fixture(scope="module")
