@@ -6,12 +6,13 @@ them per attribute, regroups them per example and turn, makes empty stand-ins fo
 absent attributes, stacks masks and feature arrays, adds lengths, then sorts. For one
 message with sparse text features that is 4.8 % of the Rasa workers' Python time under
 the load of 32 shoppers (py-spy, GIL held). A message whose text has sparse features
-only (the regex, word and character n-gram featurizers of our pipeline) gets here the
-same model data in a few steps: its text's mask, sentence and token features and the
-number of tokens, under the same keys in the same order, with the same arrays, label
-keys and sparse feature sizes. Anything else (dense features, no features, training)
-takes Rasa's path. tests/test_one_message_data.py compares both for every message of
-the training data, for both classifiers.
+(the regex, word and character n-gram featurizers of our pipeline), and perhaps a dense
+sentence vector (bot/nlu/sentence_encoder.py), gets here the same model data in a few
+steps: its text's mask, sentence and token features and the number of tokens, under the
+same keys in the same order, with the same arrays, label keys and sparse feature sizes.
+Anything else (dense token features, no sparse features, training) takes Rasa's path.
+tests/test_one_message_data.py compares both for every message of the training data,
+for both classifiers.
 """
 
 from __future__ import annotations
@@ -39,22 +40,27 @@ ORIGINAL_CREATE_MODEL_DATA = DIETClassifier._create_model_data
 
 def one_message_data(classifier: DIETClassifier, message: Message) -> RasaModelData | None:
     """What `_create_model_data([message], training=False)` makes of a message whose
-    text has sparse features only; None for any other message."""
+    text has sparse features and at most a dense sentence vector; None for any other."""
     if TEXT not in message.data:
         return None
     featurizers = classifier.component_config[FEATURIZERS]
-    if message.get_dense_features(TEXT, featurizers) != (None, None):
-        return None
     sequence, sentence = message.get_sparse_features(TEXT, featurizers)
+    dense_sequence, dense_sentence = message.get_dense_features(TEXT, featurizers)
     if sequence is None and sentence is None:
+        return None
+    if dense_sequence is not None:
+        # Token-level dense features (a language model's) take Rasa's path.
         return None
     # Rasa's mask: one turn of one example, present.
     text: dict[str, list[FeatureArray]] = {
         MASK: [FeatureArray(np.ones((1, 1, 1), np.float32), number_of_dimensions=3)]
     }
-    if sentence is not None:
+    if sentence is not None or dense_sentence is not None:
+        # Rasa lists a type's sparse features before its dense ones.
         text[SENTENCE] = [
-            FeatureArray(ragged_array_to_ndarray([sentence.features]), number_of_dimensions=3)
+            FeatureArray(ragged_array_to_ndarray([features.features]), number_of_dimensions=3)
+            for features in (sentence, dense_sentence)
+            if features is not None
         ]
     if sequence is not None:
         text[SEQUENCE] = [

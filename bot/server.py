@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from bot import background_validation, heap_freeze, speedups
 from bot.nlu.ko_en_tokenizer import kiwi
+from bot.nlu.sentence_encoder import USE_MULTILINGUAL, load_encoder
 
 
 def main() -> None:
     speedups.install()
     background_validation.install()
     kiwi().tokenize("안녕하세요")
+    # With the default config (one BLAS thread per call); a config with other settings
+    # loads its own.
+    load_encoder(USE_MULTILINGUAL, threads=1)
     heap_freeze.freeze_what_is_loaded()
     from rasa.__main__ import main as rasa_main
 

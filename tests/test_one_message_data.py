@@ -91,3 +91,33 @@ def test_a_message_with_dense_features_takes_rasas_path(model_path, monkeypatch)
     message = Message(data={"text": "hi"})
     message.add_features(Features(np.ones((1, 4), np.float32), "sentence", "text", "dense"))
     assert one_message_data.one_message_data(diet, message) is None
+
+
+def test_a_dense_sentence_vector_beside_sparse_features_gets_rasas_model_data(
+    model_path, monkeypatch
+):
+    agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+    assert agent.processor is not None
+    nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[attr-defined]
+    diet = next(
+        node._component for node in nodes.values() if type(node._component) is DIETClassifier
+    )
+    sparse = scipy.sparse.coo_matrix(np.array([[1.0, 0.0, 2.0]], np.float32))
+
+    def message(*dense: Features) -> Message:
+        built = Message(data={"text": "hi"})
+        built.add_features(Features(sparse, "sequence", "text", "words"))
+        built.add_features(Features(sparse, "sentence", "text", "words"))
+        for features in dense:
+            built.add_features(features)
+        return built
+
+    vector = Features(np.ones((1, 4), np.float32), "sentence", "text", "encoder")
+    with_vector = message(vector)
+    ours = one_message_data.one_message_data(diet, with_vector)
+    assert ours is not None
+    rasas = one_message_data.ORIGINAL_CREATE_MODEL_DATA(diet, [with_vector], training=False)
+    assert _described(ours) == _described(rasas)
+    # Token-level dense features (a language model's) take Rasa's path.
+    tokens = Features(np.ones((1, 4), np.float32), "sequence", "text", "encoder")
+    assert one_message_data.one_message_data(diet, message(vector, tokens)) is None

@@ -62,6 +62,10 @@ def render_report(
         "- *full accuracy*: the intent is right and, for FAQ questions, so is the FAQ entry;",
         "- *FAQ entry accuracy*: among FAQ questions only, the right entry was chosen.",
         "",
+        "The sentence encoder beside the sparse features, which encoders were compared, "
+        "why this one, what it costs and how the classifiers were tuned: "
+        "[nlu-encoder.md](nlu-encoder.md).",
+        "",
         "| language | examples | intent accuracy | intent macro-F1 | full accuracy "
         "| FAQ entry accuracy |",
         "|---|---:|---:|---:|---:|---:|",
