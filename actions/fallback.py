@@ -3,6 +3,8 @@
 A message the bot did not understand (nlu_fallback) or cannot help with
 (out_of_scope) is a miss. After two misses in a row the bot offers a person instead
 of a third explanation; a yes then goes to action_request_agent (data/rules/rules.yml).
+A message the bot was unsure of between a few readings gets them as buttons
+("Did you mean ...?", actions/did_you_mean.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import latest_entity
+from actions.conversation import language_of, latest_entity
+from actions.did_you_mean import choices
+from actions.faq import faq_store
 from bot.input_issues import EMPTY, INPUT_ISSUE_ENTITY, NO_TEXT, TOO_LONG, UNREADABLE
 
 # One response per problem the InputGuard names (see domain.yml).
@@ -41,6 +45,10 @@ class ActionFallback(Action):
             return [SlotSet("agent_offered", True)]
         if tracker.get_intent_of_latest_message() == OUT_OF_SCOPE:
             dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        buttons = [] if issue else choices(tracker, faq_store, language_of(tracker))
+        if buttons:
+            dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
             return []
         response = ISSUE_RESPONSES.get(issue.get("value", ""), "utter_fallback")
         dispatcher.utter_message(response=response, limit=issue.get("limit"))

@@ -9,8 +9,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import language_of
+from actions.conversation import language_of, latest_entity
+from actions.menu import task_titles
 from bot.faq.store import DEFAULT_FAQ_PATH, FaqStore
+from bot.nlu.parse_keys import FAQ_ENTRY_ENTITY
 
 FAQ_PATH_ENV = "FAQ_PATH"
 
@@ -20,7 +22,11 @@ faq_store = FaqStore(Path(os.environ.get(FAQ_PATH_ENV, DEFAULT_FAQ_PATH)))
 
 
 def selected_faq_key(tracker: Tracker) -> str | None:
-    """The FAQ entry the ResponseSelector picked for the latest message."""
+    """The FAQ entry a button named ("Did you mean ...?"), else the one the
+    ResponseSelector picked for the latest message."""
+    named = latest_entity(tracker, FAQ_ENTRY_ENTITY)
+    if named and isinstance(named.get("value"), str):
+        return str(named["value"])
     selector = tracker.latest_message.get("response_selector") or {}
     response = (selector.get("faq") or {}).get("response") or {}
     intent_response_key = response.get("intent_response_key") or ""
@@ -46,5 +52,12 @@ class ActionAnswerFaq(Action):
             # The model knows an entry that the live files no longer have.
             dispatcher.utter_message(response="utter_fallback")
             return []
-        dispatcher.utter_message(text=entry.answer[language_of(tracker)])
+        language = language_of(tracker)
+        buttons = []
+        if entry.action:
+            # The task the entry is about, one tap away, titled as in the bot's menu.
+            title = task_titles(language).get(f"/{entry.action}")
+            if title:
+                buttons.append({"title": title, "payload": f"/{entry.action}"})
+        dispatcher.utter_message(text=entry.answer[language], buttons=buttons)
         return []

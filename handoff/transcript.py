@@ -49,7 +49,7 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def suggested_faq_key(events: list[dict[str, Any]]) -> tuple[str, float] | None:
     """The FAQ entry picked for the shopper's latest FAQ question, and its confidence.
 
-    Only messages the bot took for FAQ questions get a pick (bot/nlu/faq_selector.py),
+    Only messages the bot took for FAQ questions get a pick (bot/nlu/reading.py),
     so a later "let me talk to a person" does not hide the question before it.
     """
     for event in reversed(events):

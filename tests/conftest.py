@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa.shared.core.domain import Domain
 
 from bot.redis_server import EmbeddedRedis, RedisSettings
@@ -35,6 +38,50 @@ def model_path() -> Path:
     if not path.exists():
         pytest.fail(f"no trained model at {path}: run `make model` (make test does it)")
     return path
+
+
+# The classifiers config.yml had before the logistic regression (issue #20): DIET and
+# the FAQ selector, with the FallbackClassifier after them. The patches that make
+# their training and prediction faster (bot/speedups.py) are tested on a model of
+# this pipeline, trained once per session with the project's featurizers and data.
+TENSORFLOW_CLASSIFIERS: list[dict[str, Any]] = [
+    {
+        "name": "DIETClassifier",
+        "epochs": 20,
+        "number_of_transformer_layers": 1,
+        "transformer_size": 64,
+        "entity_recognition": False,
+        "constrain_similarities": True,
+        "random_seed": 20261123,
+    },
+    {
+        "name": "bot.nlu.faq_selector.FaqSelector",
+        "retrieval_intent": "faq",
+        "featurizers": ["regex", "words", "chars"],
+        "epochs": 80,
+        "constrain_similarities": True,
+        "random_seed": 20261123,
+    },
+    {"name": "FallbackClassifier", "threshold": 0.5, "ambiguity_threshold": 0.1},
+]
+
+
+@pytest.fixture(scope="session")
+def tensorflow_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's pipeline with DIET and the FAQ selector as its classifiers."""
+    folder = tmp_path_factory.mktemp("tensorflow-model")
+    config = yaml.safe_load((PROJECT_DIR / "config.yml").read_text(encoding="utf-8"))
+    pipeline = config["pipeline"]
+    at = next(i for i, c in enumerate(pipeline) if c["name"].endswith("LinearIntentClassifier"))
+    config["pipeline"] = [*pipeline[:at], *TENSORFLOW_CLASSIFIERS, *pipeline[at + 1 :]]
+    (folder / "config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    command = [sys.executable, "-m", "bot.server", "train", "nlu", "--quiet"]
+    command += ["--config", str(folder / "config.yml"), "--nlu", str(PROJECT_DIR / "data")]
+    command += ["--domain", str(PROJECT_DIR / "domain.yml"), "--out", str(folder)]
+    command += ["--fixed-model-name", "tensorflow"]
+    done = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder / "tensorflow.tar.gz"
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""The FAQ entry is picked for FAQ questions only, with the trained test model, from the
-sentence-level features only; models trained with token-level features still load."""
+"""The FAQ entry is picked for FAQ questions only, with a model of the pipeline that
+uses the FAQ selector (tests/conftest.py), from the sentence-level features only; models
+trained with token-level features still load."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from bot.stack import PROJECT_DIR
 
 
 @pytest.fixture(scope="module")
-def agent(model_path: Path) -> Agent:
-    return Agent.load(str(model_path))
+def agent(tensorflow_model_path: Path) -> Agent:
+    return Agent.load(str(tensorflow_model_path))
 
 
 @pytest.fixture(scope="module")

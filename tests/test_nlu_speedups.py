@@ -144,8 +144,8 @@ def _nlu_paths(monkeypatch: pytest.MonkeyPatch, ours: bool) -> None:
     )
 
 
-def test_parses_are_rasas_own(model_path, monkeypatch):
-    agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+def test_parses_are_rasas_own(tensorflow_model_path, monkeypatch):
+    agent = _load_agent(tensorflow_model_path, monkeypatch, speedups.load_model_for_inference)
     _nlu_paths(monkeypatch, ours=False)
     rasas = _parse_all(agent)
     _nlu_paths(monkeypatch, ours=True)
@@ -164,8 +164,8 @@ def test_parses_are_rasas_own(model_path, monkeypatch):
     assert all(direct_prediction.GRAPH_ATTRIBUTE in model.__dict__ for model in models)
 
 
-def test_a_batch_that_does_not_fit_the_graph_takes_rasas_path(model_path, monkeypatch):
-    agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+def test_a_batch_that_does_not_fit_the_graph_takes_rasas_path(tensorflow_model_path, monkeypatch):
+    agent = _load_agent(tensorflow_model_path, monkeypatch, speedups.load_model_for_inference)
     model = _tensorflow_models(agent)[0]
     graph = direct_prediction._graph(model)
     assert graph is not None

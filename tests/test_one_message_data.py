@@ -52,8 +52,8 @@ def _described(model_data: RasaModelData) -> Any:
     )
 
 
-def test_every_training_message_gets_rasas_model_data(model_path, monkeypatch):
-    agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+def test_every_training_message_gets_rasas_model_data(tensorflow_model_path, monkeypatch):
+    agent = _load_agent(tensorflow_model_path, monkeypatch, speedups.load_model_for_inference)
     compared: dict[str, int] = {}
 
     def both(
@@ -81,8 +81,8 @@ def test_every_training_message_gets_rasas_model_data(model_path, monkeypatch):
     assert len(compared) == 2, compared
 
 
-def test_a_message_with_dense_features_takes_rasas_path(model_path, monkeypatch):
-    agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+def test_a_message_with_dense_features_takes_rasas_path(tensorflow_model_path, monkeypatch):
+    agent = _load_agent(tensorflow_model_path, monkeypatch, speedups.load_model_for_inference)
     assert agent.processor is not None
     nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[attr-defined]
     diet = next(
@@ -94,9 +94,9 @@ def test_a_message_with_dense_features_takes_rasas_path(model_path, monkeypatch)
 
 
 def test_a_dense_sentence_vector_beside_sparse_features_gets_rasas_model_data(
-    model_path, monkeypatch
+    tensorflow_model_path, monkeypatch
 ):
-    agent = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
+    agent = _load_agent(tensorflow_model_path, monkeypatch, speedups.load_model_for_inference)
     assert agent.processor is not None
     nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[attr-defined]
     diet = next(

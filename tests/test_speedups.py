@@ -251,9 +251,9 @@ def _tensorflow_models(agent: Agent) -> list[RasaModel]:
     return [c.model for c in components if isinstance(getattr(c, "model", None), RasaModel)]
 
 
-def test_models_loaded_for_inference_predict_exactly_as_rasas(model_path, monkeypatch):
-    ours = _load_agent(model_path, monkeypatch, speedups.load_model_for_inference)
-    rasas = _load_agent(model_path, monkeypatch, speedups.ORIGINAL_MODEL_LOAD)
+def test_models_loaded_for_inference_predict_exactly_as_rasas(tensorflow_model_path, monkeypatch):
+    ours = _load_agent(tensorflow_model_path, monkeypatch, speedups.load_model_for_inference)
+    rasas = _load_agent(tensorflow_model_path, monkeypatch, speedups.ORIGINAL_MODEL_LOAD)
     assert _parse_all(ours) == _parse_all(rasas)
     intents = {parse["intent"]["name"] for parse in _parse_all(ours)}
     assert intents >= {"greet", "faq", "order_status"}

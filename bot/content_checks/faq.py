@@ -16,12 +16,12 @@ from typing import Any
 from bot.content_checks.findings import Finding, Location, Term, error, warning
 from bot.content_checks.nlu import Example
 from bot.content_checks.yaml_files import YamlFile, line_of
-from bot.faq.store import FaqError, load_faq
+from bot.faq.store import FAQ_ACTIONS, FaqError, load_faq
 from bot.language import SUPPORTED_LANGUAGES, Language
 
 # The same rule as bot.faq.store: the key is part of the intent name faq/<key>.
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-ENTRY_KEYS = {"key", "source", "questions", "answer"}
+ENTRY_KEYS = {"key", "source", "questions", "answer", "action"}
 FILE_KEYS = {"version", "faq"}
 
 
@@ -144,6 +144,16 @@ class _EntryReader:
                 )
 
 
+    def action(self) -> None:
+        if "action" in self.raw and self.raw["action"] not in FAQ_ACTIONS:
+            self.problem(
+                "faq.bad_action",
+                self.at(self.raw, "action"),
+                action=str(self.raw["action"]),
+                allowed=", ".join(FAQ_ACTIONS),
+            )
+
+
 def _read_entry(
     yf: YamlFile, raw: Any, line: int | None, seen: dict[str, Location]
 ) -> tuple[FaqItem | None, list[Finding]]:
@@ -169,6 +179,7 @@ def _read_entry(
     reader.source(item)
     reader.questions(item)
     reader.answer()
+    reader.action()
     for name in raw:
         if name not in ENTRY_KEYS:
             reader.findings.append(

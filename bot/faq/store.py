@@ -23,6 +23,9 @@ from bot.language import SUPPORTED_LANGUAGES, Language
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 # Relative to the project folder; config.yml's importer names the same folder.
 DEFAULT_FAQ_PATH = "data/faq"
+# The tasks an answer can offer to start with a button (an entry's `action`): "how do I
+# cancel?" gets the rule and "Cancel an order". Each is an intent the bot's menu offers.
+FAQ_ACTIONS = ("order_status", "cancel_order", "refund_dispute", "request_agent")
 
 
 class FaqError(ValueError):
@@ -41,6 +44,8 @@ class FaqEntry:
     source: FaqSource
     questions: Mapping[Language, tuple[str, ...]]
     answer: Mapping[Language, str]
+    # The task the answer offers to start (one of FAQ_ACTIONS), if any.
+    action: str | None = None
 
     @property
     def intent(self) -> str:
@@ -92,6 +97,9 @@ def _entry(raw: Any, where: str) -> FaqEntry:
             _text(q, f"{where}.questions.{lang}[{i}]") for i, q in enumerate(listed)
         )
         answer[lang] = _text(answer_raw[lang], f"{where}.answer.{lang}")
+    action = raw.get("action")
+    if action is not None and action not in FAQ_ACTIONS:
+        raise FaqError(f"{where}.action: expected one of {', '.join(FAQ_ACTIONS)}")
     return FaqEntry(
         key=key,
         source=FaqSource(
@@ -100,6 +108,7 @@ def _entry(raw: Any, where: str) -> FaqEntry:
         ),
         questions=questions,
         answer=answer,
+        action=action,
     )
 
 
