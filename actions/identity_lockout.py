@@ -65,6 +65,8 @@ class IdentityLockout:
 
     @staticmethod
     def ip_key(ip: str) -> str:
+        # The channels send a digest already; digested again so that whatever a caller
+        # with the Rasa server's token put there makes a key of fixed length.
         return f"{KEY_PREFIX}:ip:{key_part('ip', ip)}"
 
     async def ip_paused(self, ip: str | None) -> bool:
