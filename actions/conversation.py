@@ -20,3 +20,10 @@ def latest_entity(tracker: Tracker, entity: str) -> dict[str, Any] | None:
     """The first entity of a type in the shopper's latest message, if any."""
     entities: list[dict[str, Any]] = tracker.latest_message.get("entities") or []
     return next((e for e in entities if e.get("entity") == entity), None)
+
+
+def message_metadata(tracker: Tracker, key: str) -> str | None:
+    """A text value of the latest message's metadata; None when absent or not text."""
+    metadata: Any = tracker.latest_message.get("metadata") or {}
+    value = metadata.get(key) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value else None

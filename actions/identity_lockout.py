@@ -9,6 +9,10 @@ compared, so a right guess after the limit opens nothing.
 
 Unknown order numbers are counted like real ones, so the lockout itself tells nobody
 which numbers exist. Keys hold digests, never an e-mail or phone number.
+
+Someone with many order numbers and many contacts to try stays below every one of
+those counts, so failures are also counted per client IP (handoff.yml
+`rate_limits.identity`); the IP comes from the channel (bot/server_metadata.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import redis.asyncio
 
 from bot.failure_counts import add_failure, blocked_for, key_part
+from handoff.rate_limits import IdentityLimits
 from shop.identity import national_number
 
 MAX_FAILURES = 3
@@ -38,10 +43,12 @@ class IdentityLockout:
     def __init__(
         self,
         client: redis.asyncio.Redis,
+        per_ip: IdentityLimits,
         limit: int = MAX_FAILURES,
         seconds: int = LOCKOUT_SECONDS,
     ) -> None:
         self.client = client
+        self.per_ip = per_ip
         self.limit = limit
         self.seconds = seconds
 
@@ -56,7 +63,24 @@ class IdentityLockout:
         limits = {key: self.limit for key in self.keys(order_id, contact)}
         return await blocked_for(self.client, limits) is not None
 
-    async def record_failure(self, order_id: str | None, contact: str) -> bool:
-        """Count a failed check; True when that reaches the limit."""
+    @staticmethod
+    def ip_key(ip: str) -> str:
+        # The channels send a digest already; digested again so that whatever a caller
+        # with the Rasa server's token put there makes a key of fixed length.
+        return f"{KEY_PREFIX}:ip:{key_part('ip', ip)}"
+
+    async def ip_paused(self, ip: str | None) -> bool:
+        """Whether too many checks failed from this IP lately (never without an IP: only
+        callers that hold the Rasa server's token send messages without one)."""
+        if ip is None:
+            return False
+        limits = {self.ip_key(ip): self.per_ip.failures_per_ip}
+        return await blocked_for(self.client, limits) is not None
+
+    async def record_failure(self, order_id: str | None, contact: str, ip: str | None) -> bool:
+        """Count a failed check; True when that reaches the order's or the contact's limit
+        (the IP's refuses from the next check on)."""
         counts = await add_failure(self.client, self.keys(order_id, contact), self.seconds)
+        if ip is not None:
+            await add_failure(self.client, [self.ip_key(ip)], self.per_ip.window_seconds)
         return max(counts) >= self.limit

@@ -10,10 +10,10 @@ import os
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.conversation import message_metadata
 from bot.stack import PROJECT_DIR
 from shop.config import customer_token_secret, order_store_from_endpoints
 from shop.identity import verify_customer_token
@@ -64,8 +64,7 @@ def now() -> datetime:
 
 def token_customer_id(tracker: Tracker) -> str | None:
     """The customer a valid signed token in the latest message names, if any."""
-    metadata: Any = tracker.latest_message.get("metadata") or {}
-    token = metadata.get(TOKEN_METADATA_KEY) if isinstance(metadata, dict) else None
+    token = message_metadata(tracker, TOKEN_METADATA_KEY)
     if token is None:
         return None
     return verify_customer_token(token, _token_secret(), now())

@@ -6,11 +6,14 @@ shopper's; a reason and evidence only for a dispute the order still allows. Noth
 about an order is said before the identity check passes, and a number that does not
 exist gets the same answer as a wrong e-mail, so numbers cannot be probed. Three
 failed checks lock the conversation, the order number and the contact for every
-conversation (actions/identity_lockout.py), before any contact is compared.
+conversation (actions/identity_lockout.py), before any contact is compared; so do too
+many failures from one IP, whatever the numbers. A proved order stays proved only for
+whoever proved it (actions/verification.py).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -20,6 +23,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.conversation import message_metadata
+from actions.handoff import live_config
 from actions.identity_lockout import IdentityLockout
 from actions.order_context import (
     MAX_IDENTITY_TRIES,
@@ -29,6 +34,10 @@ from actions.order_context import (
     token_customer_id,
 )
 from actions.redis_connection import redis_client
+from actions.verification import prover, verified_order_id
+from bot.server_metadata import CLIENT_IP_KEY
+from handoff.config import HandoffConfigError
+from handoff.rate_limits import IdentityLimits
 from shop.identity import contact_matches, extract_contact
 from shop.orders import DISPUTE_REASONS, Order, StoreUnavailable
 from shop.policies import dispute_decision
@@ -37,6 +46,8 @@ ORDER_NUMBER = re.compile(r"(?<![0-9])[0-9]{8,20}(?![0-9])")
 EVIDENCE = re.compile(r"(https?://\S+|upload:[A-Za-z0-9_\-]+)")
 # Reasons for which there is nothing to photograph.
 NO_EVIDENCE_REASONS = {"not_received", "delayed"}
+
+logger = logging.getLogger(__name__)
 
 Slots = dict[str, Any]
 
@@ -55,10 +66,24 @@ def locked_out(failures: float) -> Slots:
     }
 
 
-def verified_slots(order: Order) -> Slots:
-    """Slots recording that this order is the shopper's, and whether it can be disputed."""
+def verified_slots(order: Order, tracker: Tracker) -> Slots:
+    """Slots recording that this order is the shopper's, who proved it, and whether it
+    can be disputed."""
     decision = dispute_decision(order, policies(), now())
-    return {"verified_order_id": order.order_id, "dispute_blocked": not decision.allowed}
+    return {
+        "verified_order_id": order.order_id,
+        "verified_by": prover(tracker),
+        "dispute_blocked": not decision.allowed,
+    }
+
+
+def identity_limits() -> IdentityLimits:
+    try:
+        return live_config.get().rate_limits.identity
+    except HandoffConfigError as error:
+        # A missing or broken file must not stop identity checks: the defaults.
+        logger.error("identity check limits from defaults: %s", error)
+        return IdentityLimits()
 
 
 ORDER_ID_QUESTIONS = {
@@ -103,7 +128,7 @@ class ValidateOrderForm(FormValidationAction):
         order_id = tracker.get_slot("order_id")
         if order_id is None:
             return ["order_id"]
-        if tracker.get_slot("verified_order_id") != order_id:
+        if verified_order_id(tracker) != order_id:
             return ["order_id", "contact"]
         if tracker.get_slot("order_task") != "dispute" or tracker.get_slot("dispute_blocked"):
             return ["order_id"]
@@ -119,9 +144,9 @@ class ValidateOrderForm(FormValidationAction):
         if order_id is None:
             dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}
-        if order_id == tracker.get_slot("verified_order_id"):
+        if order_id == verified_order_id(tracker):
             return {"order_id": order_id}
-        customer_id = token_customer_id(tracker) or tracker.get_slot("verified_customer_id")
+        customer_id = token_customer_id(tracker)
         if customer_id is None:
             # A new order: its e-mail or phone is asked for next.
             return {"order_id": order_id, "contact": None}
@@ -131,7 +156,7 @@ class ValidateOrderForm(FormValidationAction):
             return {"order_id": order_id, "order_problem": "store_unavailable"}
         if order is None or order.customer_id != customer_id:
             return {"order_id": order_id, "order_problem": "not_in_account"}
-        return {"order_id": order_id, "verified_customer_id": customer_id} | verified_slots(order)
+        return {"order_id": order_id} | verified_slots(order, tracker)
 
     async def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -142,17 +167,21 @@ class ValidateOrderForm(FormValidationAction):
             return {"contact": None}
         order_id = tracker.get_slot("order_id")
         failures = float(tracker.get_slot("identity_failures") or 0)
-        lockout = IdentityLockout(redis_client())
+        ip = message_metadata(tracker, CLIENT_IP_KEY)
+        lockout = IdentityLockout(redis_client(), identity_limits())
         try:
             # The lockout first: after too many failures even the right contact is
             # refused, or the limit would only slow a guesser down.
             if failures >= MAX_IDENTITY_TRIES or await lockout.locked(order_id, given):
                 return locked_out(failures)
+            if await lockout.ip_paused(ip):
+                return {"contact": None, "order_problem": "identity_paused"}
             order = await order_store().find_order(order_id) if order_id else None
             if order is not None and contact_matches(order, given):
-                return {"contact": given, "identity_failures": 0.0} | verified_slots(order)
+                verified = verified_slots(order, tracker)
+                return {"contact": given, "identity_failures": 0.0} | verified
             # A wrong contact and an unknown number count (and answer) alike.
-            reached = await lockout.record_failure(order_id, given)
+            reached = await lockout.record_failure(order_id, given, ip)
         except (StoreUnavailable, redis.RedisError):
             # Without the counters no check is safe: none is made.
             return {"contact": None, "order_problem": "store_unavailable"}

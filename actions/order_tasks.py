@@ -16,6 +16,7 @@ from actions.conversation import language_of
 from actions.order_context import now, order_store, policies
 from actions.order_form import ask_order_id, dispute_reason_code
 from actions.order_messages import dispute_status_text, instant_text, order_variables
+from actions.verification import verified_order_id
 from bot.language import Language
 from shop.orders import InvalidTransition, Order, OrderStatus, OrderStoreError, StoreUnavailable
 from shop.policies import cancel_decision, dispute_decision, is_delayed, protection_days
@@ -23,6 +24,7 @@ from shop.policies import cancel_decision, dispute_decision, is_delayed, protect
 PROBLEM_RESPONSES = {
     "store_unavailable": "utter_store_unavailable",
     "identity_failed": "utter_identity_failed",
+    "identity_paused": "utter_identity_paused",
     "not_in_account": "utter_not_in_account",
 }
 CANCEL_REFUSALS = {
@@ -62,7 +64,7 @@ def reset_form() -> list[EventType]:
 
 async def verified_order(tracker: Tracker) -> Order | None:
     order_id = tracker.get_slot("order_id")
-    if not order_id or order_id != tracker.get_slot("verified_order_id"):
+    if not order_id or order_id != verified_order_id(tracker):
         return None
     return await order_store().find_order(order_id)
 

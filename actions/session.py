@@ -1,4 +1,5 @@
-"""A new session starts in the page's language and keeps what the shopper already told.
+"""A new session starts in the page's language and keeps what the shopper already told,
+but not an order or its proof: those belong to whoever was writing then (issue #21).
 
 The language slot normally follows the shopper's words; a conversation that begins
 with a button click (a payload, which skips NLU) has no words yet, so the language
@@ -16,10 +17,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff import handoff_queue
+from actions.verification import PROVED_SLOTS
 from bot.language import normalise_language
 from handoff.queue import HANDED_OFF
 
 SESSION_METADATA_SLOT = "session_started_metadata"
+NOT_CARRIED = frozenset({SESSION_METADATA_SLOT, *PROVED_SLOTS})
 
 
 class ActionSessionStart(Action):
@@ -29,11 +32,11 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        # session_config.carry_over_slots_to_new_session is on: keep every set slot.
+        # session_config.carry_over_slots_to_new_session is on: keep every other set slot.
         carried = {
             name: value
             for name, value in tracker.slots.items()
-            if value is not None and name != SESSION_METADATA_SLOT
+            if value is not None and name not in NOT_CARRIED
         }
         metadata = tracker.get_slot(SESSION_METADATA_SLOT) or {}
         page_language = normalise_language(metadata.get("language"))

@@ -1,6 +1,7 @@
 """Rate limits on the public surfaces (handoff.yml `rate_limits`, issue #21): the REST
 channel (on the Rasa server), the widget's socket and the agent API, each keyed on the
-client's IP and on the conversation.
+client's IP and on the conversation; and the failed identity checks allowed per IP
+(counted by the action server, actions/identity_lockout.py).
 
 Counted in Redis, so every process of every server shares the counts. A key's window
 starts at its first request and is not extended by later ones (as for sign-in
@@ -39,6 +40,20 @@ class SurfaceLimits:
 
 
 @dataclass(frozen=True)
+class IdentityLimits:
+    """Failed identity checks (an order number with a wrong e-mail or phone) allowed from
+    one IP per window, on top of the lockout per order number and per contact.
+
+    Failures, not checks, are counted: an office or a carrier's NAT is many shoppers who
+    mostly type their own details right, while whoever tries many order numbers fails
+    nearly every time. The window is hours, not the requests' minute: a guesser would
+    just wait a minute."""
+
+    failures_per_ip: int = 20
+    window_seconds: int = 3600
+
+
+@dataclass(frozen=True)
 class RateLimits:
     window_seconds: int = 60
     # One IP can be a whole office or a mobile carrier's NAT, shared by hundreds of
@@ -52,6 +67,7 @@ class RateLimits:
     # a busy team's office of agents behind one IP, or a helpdesk integration acting for
     # many agents, makes thousands of calls a minute; one conversation's are few.
     api: SurfaceLimits = field(default_factory=lambda: SurfaceLimits(6000, 120))
+    identity: IdentityLimits = field(default_factory=IdentityLimits)
 
 
 SURFACES = ("rest", "widget", "api")
@@ -80,6 +96,26 @@ def _surface(value: Any, default: SurfaceLimits, where: str) -> SurfaceLimits:
     )
 
 
+def _identity(value: Any, default: IdentityLimits) -> IdentityLimits:
+    where = "rate_limits.identity"
+    if value is None:
+        return default
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where}: must be a mapping, got {type(value).__name__}")
+    allowed = {"failures_per_ip", "window_seconds"}
+    unknown = sorted(str(key) for key in value if key not in allowed)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {sorted(allowed)}")
+    return IdentityLimits(
+        failures_per_ip=_whole(
+            value.get("failures_per_ip", default.failures_per_ip), f"{where}.failures_per_ip"
+        ),
+        window_seconds=_whole(
+            value.get("window_seconds", default.window_seconds), f"{where}.window_seconds"
+        ),
+    )
+
+
 def parse_rate_limits(value: Any) -> RateLimits:
     """The `rate_limits` section (defaults when absent). ValueError names the bad key."""
     defaults = RateLimits()
@@ -87,7 +123,7 @@ def parse_rate_limits(value: Any) -> RateLimits:
         return defaults
     if not isinstance(value, Mapping):
         raise ValueError(f"rate_limits: must be a mapping, got {type(value).__name__}")
-    known = {"window_seconds", *SURFACES}
+    known = {"window_seconds", "identity", *SURFACES}
     unknown = sorted(str(key) for key in value if key not in known)
     if unknown:
         raise ValueError(
@@ -100,6 +136,7 @@ def parse_rate_limits(value: Any) -> RateLimits:
         rest=_surface(value.get("rest"), defaults.rest, "rate_limits.rest"),
         widget=_surface(value.get("widget"), defaults.widget, "rate_limits.widget"),
         api=_surface(value.get("api"), defaults.api, "rate_limits.api"),
+        identity=_identity(value.get("identity"), defaults.identity),
     )
 
 

@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Awaitable
@@ -35,6 +36,7 @@ from websockets.exceptions import ConnectionClosed
 from bot.channels.handoff_relay import relay_to_agents
 from bot.channels.widget import SESSION_ID
 from bot.outbox import NOTIFY_CHANNEL, Outbox
+from bot.server_metadata import with_server_metadata
 from handoff.config import WidgetConfig
 from handoff.context import HandoffContext
 from handoff.notices import notice
@@ -222,11 +224,17 @@ class WidgetSession:
             raise FrameError("bad_frame")
         if self.connection is not None:
             self.live.remove(self.connection)
-        self.metadata = {
-            key: frame[key]
-            for key in ("language", "customer_token", "timezone")
-            if isinstance(frame.get(key), str)
-        }
+        # A new hello is a new widget session: an order verified on an earlier socket
+        # (the previous user of a shared browser's) is asked for again.
+        self.metadata = with_server_metadata(
+            {
+                key: frame[key]
+                for key in ("language", "customer_token", "timezone")
+                if isinstance(frame.get(key), str)
+            },
+            self.ip,
+            connection=secrets.token_urlsafe(16),
+        )
         handoff = await self.ctx.queue.get(session_id)
         await self.send(
             {

@@ -81,6 +81,7 @@ class HandoffTestConfig:
             "rest": {"per_ip": SUITE_LIMIT, "per_conversation": SUITE_LIMIT},
             "widget": {"per_ip": SUITE_LIMIT},
             "api": {"per_ip": SUITE_LIMIT, "per_conversation": SUITE_LIMIT},
+            "identity": {"failures_per_ip": SUITE_LIMIT},
         }
         self.data["agents"] = [agent.config() for agent in AGENTS.values()]
         self.write()

@@ -194,6 +194,13 @@ BROKEN = [
     (["agents", 0, "password_hash"], "hunter2", "is not a password hash"),
     (["agents", 0, "api_token_sha256"], "abc", "must be 64 hex digits"),
     (["agents", 0], "minji", "agents[0]: must be a mapping"),
+    (["rate_limits"], {"identity": [20]}, "rate_limits.identity: must be a mapping"),
+    (["rate_limits"], {"identity": {"per_ip": 20}}, "unknown key(s) per_ip"),
+    (
+        ["rate_limits"],
+        {"identity": {"failures_per_ip": 0}},
+        "rate_limits.identity.failures_per_ip: must be a whole number of at least 1",
+    ),
 ]
 
 

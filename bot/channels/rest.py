@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.handoff_relay import relay_to_agents
 from bot.redis_server import RedisSettings
+from bot.server_metadata import with_server_metadata
 from handoff.config import HandoffConfigError, LiveConfig, config_path
 from handoff.queue import HandoffQueue
 from handoff.rate_limits import RateLimiter, RateLimits, too_many_requests
@@ -131,7 +132,11 @@ def checked_body(request: Request) -> dict[str, Any] | HTTPResponse:
         **body,
         "sender": sender,
         "message": message,
-        "metadata": metadata if isinstance(metadata, dict) else None,
+        # The client's IP is set here, from the connection: one sent in the body would
+        # let a guesser pass for many addresses (the per-IP limit on identity checks).
+        "metadata": with_server_metadata(
+            metadata if isinstance(metadata, dict) else None, client_ip(request)
+        ),
         # Stock Rasa takes the channel's name from the body; a client must not pass for
         # another channel, nor send a name that is no string.
         "input_channel": ShopRestInput.name(),
