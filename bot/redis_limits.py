@@ -10,7 +10,9 @@
 Without timeouts a Redis that stops answering holds every request that touches it for
 ever; with them the request fails after a few seconds and the caller's own error
 handling answers. `maxmemory` and `maxmemory_policy` are given to the embedded server;
-an external one (REDIS_URL) must be configured the same way (docs/security.md).
+an external one (REDIS_URL) must be configured the same way (docs/security.md); with
+EVA_ENV=production the web service refuses to start on one that is not
+(`eviction_problems`).
 `volatile-*` policies evict only keys with a time to live, and conversations in
 progress have none (handoff/retention.py): under memory pressure Redis drops ended
 conversations, counters and sessions first, and refuses writes rather than lose a
@@ -25,7 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import redis
 import yaml
+
+from bot.production import Bilingual
 
 ENDPOINTS_PATH = Path(__file__).resolve().parent.parent / "endpoints.yml"
 SECTION = "redis"
@@ -88,3 +93,40 @@ def redis_limits(path: Path = ENDPOINTS_PATH) -> RedisLimits:
         return parse_redis_limits(document.get(SECTION))
     except ValueError as problem:
         raise ValueError(f"{path}: {problem}") from None
+
+
+def eviction_problems(client: redis.Redis) -> list[Bilingual]:
+    """EVA_ENV=production: a Redis without a memory limit (it grows until the system
+    kills it, losing everything) or with a policy that may evict conversations in
+    progress. A Redis that cannot be asked (not up yet, or CONFIG disabled as on some
+    managed services) is not judged: docs/security.md asks its operator to check."""
+    try:
+        answer = client.config_get("maxmemory*")
+    except redis.RedisError:
+        return []
+    settings = {_text(key): _text(value) for key, value in answer.items()}
+    problems = []
+    if settings.get("maxmemory") == "0":
+        problems.append(
+            Bilingual(
+                "Redis에 maxmemory가 없어요: 메모리가 끝없이 늘다가 Redis가 통째로 죽을 수 "
+                "있어요. maxmemory를 정하세요.",
+                "Redis has no maxmemory: it can grow until the system kills it with all its "
+                "data. Set maxmemory.",
+            )
+        )
+    policy = settings.get("maxmemory-policy", "")
+    if policy not in SAFE_POLICIES:
+        problems.append(
+            Bilingual(
+                f"Redis의 maxmemory-policy가 {policy}예요: 진행 중인 대화를 지우거나 새 대화를 "
+                "거절할 수 있어요. volatile-lru로 바꾸세요.",
+                f"Redis' maxmemory-policy is {policy}: it can evict a conversation in progress "
+                "or refuse new ones. Use volatile-lru.",
+            )
+        )
+    return problems
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -25,7 +25,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.in_progress import ACTIVE_KEY
 from bot.outbox import KEEP_SECONDS, Outbox, counter_key, stream_key
-from bot.redis_limits import RedisLimits, parse_redis_limits
+from bot.redis_limits import RedisLimits, eviction_problems, parse_redis_limits
 from bot.redis_server import EmbeddedRedis, RedisSettings
 from bot.stack import free_port
 from bot.tracker.keys import events_key, window_key
@@ -184,6 +184,8 @@ def test_filling_redis_past_maxmemory_never_evicts_a_conversation_in_progress(sm
     assert refused, "Redis evicted instead of refusing: a conversation in progress went"
     client = small_redis.client()
     try:
+        # The production check accepts this Redis (it refuses unsafe ones: test_production).
+        assert eviction_problems(client) == []
         for sender in in_progress:
             assert client.llen(events_key(sender)) == 2, sender
             assert client.ttl(events_key(sender)) == -1
