@@ -49,7 +49,7 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import fast_json
-from bot.in_progress import ACTIVE_KEY
+from bot.in_progress import ACTIVE_KEY, MARK_IN_PROGRESS
 from bot.outbox import counter_key, stream_key
 from bot.redis_limits import redis_limits
 from bot.tracker.kept import DEFAULT_KEEP_TRACKERS, KeptTrackers
@@ -203,9 +203,8 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
             version = uuid.uuid4().hex
             pipe.hset(window_key, "version", version)
             # In progress again: no time to live, so never evicted (bot/in_progress.py).
-            for key in (events_key, window_key, stream_key(sender_id), counter_key(sender_id)):
-                pipe.persist(key)
-            pipe.zadd(ACTIVE_KEY, {sender_id: time.time()})
+            keys = (events_key, window_key, stream_key(sender_id), counter_key(sender_id))
+            pipe.eval(MARK_IN_PROGRESS, len(keys) + 1, *keys, ACTIVE_KEY, time.time(), sender_id)
             results = await pipe.execute()
         broadcast = new_events[int(results[0]) :] if rewrites else new_events
         window = window.saved(len(tracker.events), len(new_events))
