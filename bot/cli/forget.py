@@ -79,6 +79,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _redis(run_dir: Path) -> RedisSettings:
+    # The Redis `make run` uses, read from the environment as the stack reads it (the
+    # model path plays no part here).
     stack = StackConfig.from_environment(Path(), run_dir)
     if stack.redis_url:
         return RedisSettings.from_url(stack.redis_url)
