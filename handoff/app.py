@@ -27,6 +27,7 @@ from handoff.config import LiveConfig, config_path
 from handoff.context import HandoffContext
 from handoff.errors import error_response
 from handoff.rasa_api import RasaApi
+from handoff.retention import end_idle_conversations
 from handoff.web_pages import serve_static
 from handoff.web_security import HSTS, content_security_policy, public_url, uses_https
 
@@ -42,6 +43,7 @@ async def _sweep(ctx: HandoffContext) -> None:
         try:
             await ctx.service.transcripts.resume()
             await ctx.service.drop_abandoned()
+            await end_idle_conversations(ctx.client, ctx.service.config.retention)
         except Exception:  # the sweeper must outlive a Redis or Rasa hiccup
             logger.exception("could not sweep the handoff queue")
         await asyncio.sleep(SWEEP_SECONDS)

@@ -27,6 +27,7 @@ import yaml
 from bot.stack import PROJECT_DIR
 from handoff.passwords import is_password_hash
 from handoff.rate_limits import RateLimits, parse_rate_limits
+from handoff.retention import RetentionSettings, parse_retention
 from handoff.signin_throttle import SignInLimits, parse_signin_limits
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class HandoffConfig:
     widget: WidgetConfig
     signin: SignInLimits = field(default_factory=SignInLimits)
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     def team_for_language(self, language: str) -> TeamConfig:
         """The team whose key is the language (or its primary subtag), else the first."""
@@ -438,12 +440,13 @@ def _widget(value: Any) -> WidgetConfig:
 def _parse(document: Any) -> HandoffConfig:
     top = "the top level"
     section = _mapping(document, top)
-    known = {"teams", "queue", "tickets", "agents", "widget", "signin", "rate_limits"}
+    known = {"teams", "queue", "tickets", "agents", "widget", "signin", "rate_limits", "retention"}
     _only_keys(section, known, top)
     teams = _teams(_required(section, "teams", top))
     try:
         signin = parse_signin_limits(section.get("signin"))
         rate_limits = parse_rate_limits(section.get("rate_limits"))
+        retention = parse_retention(section.get("retention"))
     except ValueError as problem:
         where, _, what = str(problem).partition(": ")
         raise _Invalid(where, what) from None
@@ -455,6 +458,7 @@ def _parse(document: Any) -> HandoffConfig:
         widget=_widget(section.get("widget")),
         signin=signin,
         rate_limits=rate_limits,
+        retention=retention,
     )
 
 

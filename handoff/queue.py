@@ -39,19 +39,19 @@ class Outcome(str, Enum):
     ALREADY_CLOSED = "already_closed"
 
 
-def _conversation_key(conversation_id: str) -> str:
+def conversation_key(conversation_id: str) -> str:
     return f"eva:handoff:conv:{conversation_id}"
 
 
-def _queue_key(team: str) -> str:
+def queue_key(team: str) -> str:
     return f"eva:handoff:queue:{team}"
 
 
-def _agent_key(agent_id: str) -> str:
+def agent_key(agent_id: str) -> str:
     return f"eva:handoff:agent:{agent_id}"
 
 
-def _held_key(conversation_id: str) -> str:
+def held_key(conversation_id: str) -> str:
     # Everyone who ever had the conversation: they may read it later (reading_scope).
     return f"eva:handoff:held:{conversation_id}"
 
@@ -61,7 +61,8 @@ def _online_key(team: str) -> str:
 
 
 # KEYS: conversation, queue. ARGV: team, language, time zone, first words, now.
-# A conversation already waiting or with an agent keeps its place.
+# A conversation already waiting or with an agent keeps its place. A waiting one is in
+# progress: an ended handoff's time to live (handoff/retention.py) is taken off.
 _ENQUEUE = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'queued' or state == 'with_agent' then
@@ -70,6 +71,7 @@ end
 redis.call('HSET', KEYS[1], 'state', 'queued', 'team', ARGV[1], 'language', ARGV[2],
   'timezone', ARGV[3], 'first_words', ARGV[4], 'queued_at', ARGV[5],
   'last_seen', ARGV[5], 'agent', '', 'resolution', '')
+redis.call('PERSIST', KEYS[1])
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
 return {'queued', ARGV[1]}
 """
@@ -91,6 +93,7 @@ redis.call('HSET', KEYS[1], 'state', 'with_agent', 'agent', ARGV[1], 'agent_name
   'claimed_at', ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[4])
 redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('PERSIST', KEYS[3])
 return 'ok'
 """
 
@@ -198,17 +201,17 @@ class HandoffQueue:
     async def relay(self, conversation_id: str, event: dict[str, Any]) -> bool:
         """Publish a shopper's message if the conversation is handed off; whether it was."""
         relayed = await self._relay(
-            keys=[_conversation_key(conversation_id)],
+            keys=[conversation_key(conversation_id)],
             args=[time.time(), EVENTS_CHANNEL, json.dumps(event, ensure_ascii=False)],
         )
         return bool(relayed)
 
     async def get(self, conversation_id: str) -> Handoff | None:
-        fields = await self.client.hgetall(_conversation_key(conversation_id))
+        fields = await self.client.hgetall(conversation_key(conversation_id))
         return Handoff.from_hash(conversation_id, fields) if fields else None
 
     async def state(self, conversation_id: str) -> str:
-        value = await self.client.hget(_conversation_key(conversation_id), "state")
+        value = await self.client.hget(conversation_key(conversation_id), "state")
         return str(value) if value else BOT
 
     async def enqueue(
@@ -222,33 +225,33 @@ class HandoffQueue:
         """Put the conversation at the back of its team's queue; (state, team) after."""
         now = time.time()
         state, current_team = await self._enqueue(
-            keys=[_conversation_key(conversation_id), _queue_key(team)],
+            keys=[conversation_key(conversation_id), queue_key(team)],
             args=[team, language, timezone, first_words[:FIRST_WORDS_CHARS], now, conversation_id],
         )
         await self.publish({"type": "queue", "team": current_team})
         return str(state), str(current_team)
 
     async def position(self, conversation_id: str, team: str) -> int | None:
-        rank = await self.client.zrank(_queue_key(team), conversation_id)
+        rank = await self.client.zrank(queue_key(team), conversation_id)
         return None if rank is None else int(rank) + 1
 
     async def waiting(self, team: str) -> list[Handoff]:
-        ids = await self.client.zrange(_queue_key(team), 0, -1)
+        ids = await self.client.zrange(queue_key(team), 0, -1)
         handoffs = [await self.get(conversation_id) for conversation_id in ids]
         return [handoff for handoff in handoffs if handoff and handoff.state == QUEUED]
 
     async def chats_of(self, agent_id: str) -> list[Handoff]:
-        ids = sorted(await self.client.smembers(_agent_key(agent_id)))
+        ids = sorted(await self.client.smembers(agent_key(agent_id)))
         handoffs = [await self.get(conversation_id) for conversation_id in ids]
         return [handoff for handoff in handoffs if handoff and handoff.state == WITH_AGENT]
 
     async def has_chat(self, agent_id: str, conversation_id: str) -> bool:
         """Whether the agent has the conversation now (claim adds it, release removes it)."""
-        return bool(await self.client.sismember(_agent_key(agent_id), conversation_id))
+        return bool(await self.client.sismember(agent_key(agent_id), conversation_id))
 
     async def has_held(self, agent_id: str, conversation_id: str) -> bool:
         """Whether the agent has or ever had the conversation."""
-        return bool(await self.client.sismember(_held_key(conversation_id), agent_id))
+        return bool(await self.client.sismember(held_key(conversation_id), agent_id))
 
     async def claim(
         self,
@@ -260,9 +263,9 @@ class HandoffQueue:
     ) -> Outcome:
         outcome = await self._claim(
             keys=[
-                _conversation_key(conversation_id),
-                _agent_key(agent_id),
-                _held_key(conversation_id),
+                conversation_key(conversation_id),
+                agent_key(agent_id),
+                held_key(conversation_id),
             ],
             args=[
                 agent_id,
@@ -285,23 +288,23 @@ class HandoffQueue:
     ) -> Outcome:
         """Hand back (state bot), close (closed) or transfer (queued in `team`)."""
         outcome = await self._release(
-            keys=[_conversation_key(conversation_id), _agent_key(agent_id)],
+            keys=[conversation_key(conversation_id), agent_key(agent_id)],
             args=[agent_id, new_state, resolution, time.time(), conversation_id, team],
         )
         return Outcome(outcome)
 
     async def touch(self, conversation_id: str) -> None:
         """The shopper is still here: keeps a queued conversation from being dropped."""
-        key = _conversation_key(conversation_id)
+        key = conversation_key(conversation_id)
         if await self.client.exists(key):
             await self.client.hset(key, "last_seen", time.time())
 
     async def drop_abandoned(self, team: str, abandon_after_seconds: float) -> list[str]:
         now = time.time()
         dropped = []
-        for conversation_id in await self.client.zrange(_queue_key(team), 0, -1):
+        for conversation_id in await self.client.zrange(queue_key(team), 0, -1):
             gone = await self._abandon(
-                keys=[_conversation_key(conversation_id), _queue_key(team)],
+                keys=[conversation_key(conversation_id), queue_key(team)],
                 args=[now - abandon_after_seconds, now, conversation_id],
             )
             if gone:

@@ -48,9 +48,10 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0
 _SAFE_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 _SAFE_DOMAIN = re.compile(r"[^A-Za-z0-9.-]")
 
-# Stores the ticket and lists it in one step, and never over an existing ticket.
+# Stores the ticket and lists it in one step, and never over an existing ticket. It
+# expires after the retention period (ARGV[3] seconds, handoff/retention.py).
 _STORE_SCRIPT = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[3]) then
   redis.call('LPUSH', KEYS[2], ARGV[2])
   return 1
 end
@@ -326,11 +327,14 @@ def new_ticket_id(created_at: datetime) -> str:
     return f"T-{day}-{secrets.token_hex(3).upper()}"
 
 
-async def _store(redis: redis.asyncio.Redis, ticket: Ticket) -> Ticket:
+async def _store(redis: redis.asyncio.Redis, ticket: Ticket, keep_seconds: int) -> Ticket:
     for _ in range(MAX_ID_ATTEMPTS):
         payload = json.dumps(ticket.to_dict(), ensure_ascii=False)
         key = TICKET_KEY.format(id=ticket.id)
-        if int(await redis.eval(_STORE_SCRIPT, 2, key, TICKETS_KEY, payload, ticket.id)):
+        stored = await redis.eval(
+            _STORE_SCRIPT, 2, key, TICKETS_KEY, payload, ticket.id, keep_seconds
+        )
+        if int(stored):
             return ticket
         ticket = replace(ticket, id=new_ticket_id(ticket.created_at))
     raise RuntimeError(f"no free ticket id after {MAX_ID_ATTEMPTS} attempts")
@@ -361,10 +365,12 @@ async def create_ticket(
     team: str,
     contact: str,
     message: str,
+    keep_seconds: int,
     now: datetime | None = None,
 ) -> Ticket:
-    """Store a ticket (`eva:ticket:<id>`, listed newest first in `eva:tickets`) and
-    e-mail it. A failed e-mail is logged and listed in `eva:tickets:unsent`."""
+    """Store a ticket (`eva:ticket:<id>`, listed newest first in `eva:tickets`; deleted
+    after `keep_seconds`) and e-mail it. A failed e-mail is logged and listed in
+    `eva:tickets:unsent`."""
     created_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     ticket = Ticket(
         id=new_ticket_id(created_at),
@@ -376,7 +382,7 @@ async def create_ticket(
         message=message.replace("\r\n", "\n").strip()[:MAX_MESSAGE_CHARS],
         created_at=created_at,
     )
-    ticket = await _store(redis, ticket)
+    ticket = await _store(redis, ticket, keep_seconds)
     await _send(redis, ticket, config, outbox)
     return ticket
 

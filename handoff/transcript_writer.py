@@ -46,8 +46,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 """
 
 
-def _queue_key(conversation_id: str) -> str:
+def pending_key(conversation_id: str) -> str:
     return f"{PENDING}:{conversation_id}"
+
+
+def lease_key(conversation_id: str) -> str:
+    """Held by the one process writing the conversation's queue."""
+    return f"{pending_key(conversation_id)}:writer"
 
 
 class TranscriptWriter:
@@ -64,7 +69,7 @@ class TranscriptWriter:
     async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Queue events for the tracker; they are written soon, in the order queued."""
         await self._queue(
-            keys=[_queue_key(conversation_id), PENDING],
+            keys=[pending_key(conversation_id), PENDING],
             args=[json.dumps(events, ensure_ascii=False), conversation_id],
         )
         self._wake(conversation_id)
@@ -93,7 +98,7 @@ class TranscriptWriter:
             self._again.add(conversation_id)
 
     async def _write(self, conversation_id: str) -> None:
-        lease = f"{_queue_key(conversation_id)}:writer"
+        lease = lease_key(conversation_id)
         holder = uuid.uuid4().hex
         self._again.discard(conversation_id)
         if not await self.client.set(lease, holder, nx=True, ex=WRITER_LEASE_SECONDS):
@@ -110,7 +115,7 @@ class TranscriptWriter:
                 self._wake(conversation_id)
 
     async def _drain(self, conversation_id: str, lease: str, holder: str) -> None:
-        key = _queue_key(conversation_id)
+        key = pending_key(conversation_id)
         delay = RETRY_FIRST_SECONDS
         while (entry := await self.client.lindex(key, 0)) is not None:
             try:

@@ -71,6 +71,16 @@ def origin_allowed(config: WidgetConfig, origin: str | None) -> bool:
     return origin is None or origin.rstrip("/") in allowed_origins(config)
 
 
+def widget_seen_key(session_id: str, client_id: str) -> str:
+    """Set once a message's client id was stored, so a resend is not answered twice."""
+    return f"eva:widget:seen:{session_id}:{client_id}"
+
+
+def widget_rate_key(session_id: str, window: str) -> str:
+    """The conversation's message count in one minute's window."""
+    return f"eva:widget:rate:{session_id}:{window}"
+
+
 @dataclass(eq=False)
 class Connection:
     """One open socket and how far its page has been sent."""
@@ -256,7 +266,7 @@ class WidgetSession:
         assert self.connection is not None
         session_id = self.connection.session_id
         client = self.ctx.client
-        seen_key = f"eva:widget:seen:{session_id}:{message.client_id}"
+        seen_key = widget_seen_key(session_id, message.client_id)
         if not await client.set(seen_key, "1", nx=True, ex=SEEN_CLIENT_IDS_SECONDS):
             # A resend after a reconnect: the first copy was stored and answered.
             await self.send({"type": "ack", "client_id": message.client_id, "seq": None})
@@ -318,7 +328,7 @@ class WidgetSession:
 
     async def _within_rate(self, session_id: str) -> bool:
         window = int(time.time() // 60)
-        key = f"eva:widget:rate:{session_id}:{window}"
+        key = widget_rate_key(session_id, str(window))
         count = await self.ctx.client.incr(key)
         if count == 1:
             await self.ctx.client.expire(key, 120)

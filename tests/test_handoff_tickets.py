@@ -19,6 +19,7 @@ import pytest
 
 from bot.redis_server import RedisSettings
 from handoff.config import HandoffConfigError, LiveConfig, TicketConfig
+from handoff.retention import RetentionSettings
 from handoff.tickets import (
     TICKETS_KEY,
     UNSENT_KEY,
@@ -34,6 +35,7 @@ from handoff.tickets import (
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 23, 22, 15, tzinfo=timezone.utc)
+KEEP_SECONDS = RetentionSettings().seconds
 
 
 def ticket_config(outbox: Path) -> TicketConfig:
@@ -88,6 +90,7 @@ async def leave(
         team="ko",
         contact=contact,
         message=message,
+        keep_seconds=KEEP_SECONDS,
         now=NOW,
     )
 

@@ -103,7 +103,7 @@ class ModelSwapInput(InputChannel):
     async def _follow_orders(self, app: Any, listening: asyncio.Event) -> None:
         """Swap whenever any worker is asked to, until the server stops."""
         while True:
-            client = RedisSettings.from_environment().async_client()
+            client = RedisSettings.from_environment().async_client(waits=True)
             try:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(SWAP_CHANNEL)
@@ -126,7 +126,7 @@ class ModelSwapInput(InputChannel):
                 await client.close()
 
     async def _swap_everywhere(self, model_file: Path) -> tuple[int, str | None]:
-        client = RedisSettings.from_environment().async_client()
+        client = RedisSettings.from_environment().async_client(waits=True)
         try:
             request_id = secrets.token_hex(8)
             order = json.dumps({"model_file": str(model_file), "request": request_id})

@@ -1,6 +1,7 @@
 """`eva`: the project's command line. `eva run` starts the bot, `eva eval` scores it,
 `eva validate` checks the content files, `eva train` trains, `eva publish` and
-`eva rollback` change the live model, `eva hash-password` makes agent credentials."""
+`eva rollback` change the live model, `eva hash-password` makes agent credentials,
+`eva forget` deletes a shopper's data."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ COMMANDS = {
     "hash-password": "bot.cli.hash_password",
     "train": "bot.cli.train",
     "publish": "bot.cli.publish",
+    "forget": "bot.cli.forget",
     # module:function when a module serves two commands.
     "rollback": "bot.cli.publish:rollback",
 }

@@ -64,7 +64,7 @@ def _resolved_key(language: str) -> str:
     return f"{PREFIX}:resolved:{language}"
 
 
-def _paused_key(sender_id: str) -> str:
+def paused_key(sender_id: str) -> str:
     return f"{PREFIX}:paused:{hashlib.sha256(sender_id.encode()).hexdigest()[:24]}"
 
 
@@ -157,9 +157,9 @@ class InboxStore:
 
     async def set_paused(self, sender_id: str, paused: bool) -> None:
         if paused:
-            await self.client.set(_paused_key(sender_id), "1", ex=PAUSE_SECONDS)
+            await self.client.set(paused_key(sender_id), "1", ex=PAUSE_SECONDS)
         else:
-            await self.client.delete(_paused_key(sender_id))
+            await self.client.delete(paused_key(sender_id))
 
     async def is_paused(self, sender_id: str) -> bool:
-        return bool(await self.client.exists(_paused_key(sender_id)))
+        return bool(await self.client.exists(paused_key(sender_id)))

@@ -6,7 +6,7 @@ Both tables have the same keys and `{placeholders}` (tests/test_publish.py check
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 from bot.language import Language
@@ -119,10 +119,16 @@ def duration(language: Language, seconds: float) -> str:
     return message(language, "duration", minutes=minutes, seconds=rest)
 
 
-def printer(language: Language, stream: TextIO | None = None) -> Callable[..., None]:
-    """A `say(key, **params)` that prints one message line in the editor's language."""
+def printer(
+    language: Language,
+    stream: TextIO | None = None,
+    table: Mapping[Language, Mapping[str, str]] = MESSAGES,
+) -> Callable[..., None]:
+    """A `say(key, **params)` that prints one message line of `table` (another command's
+    messages, `eva forget`'s) in the editor's language."""
 
     def say(key: str, /, **params: Any) -> None:
-        print(message(language, key, **params), file=stream or sys.stdout, flush=True)
+        text = table[language][key].format(**params)
+        print(text, file=stream or sys.stdout, flush=True)
 
     return say

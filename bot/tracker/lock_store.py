@@ -37,6 +37,9 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.redis_limits import redis_limits
+from bot.tracker.keys import lock_keys
+
 FIRST_WAIT_SECONDS = 0.002
 LONGEST_WAIT_SECONDS = 0.05
 
@@ -92,6 +95,8 @@ class RedisTicketLockStore(LockStore):
             port=int(options.get("port") or 6379),
             db=int(options.get("db") or 0),
             password=options.get("password") or None,
+            socket_connect_timeout=redis_limits().connect_timeout_seconds,
+            socket_timeout=redis_limits().read_timeout_seconds,
         )
         self.key_prefix = str(options.get("key_prefix") or "eva")
         self._draw = self.redis.register_script(_DRAW)
@@ -99,8 +104,7 @@ class RedisTicketLockStore(LockStore):
         self._give_back = self.redis.register_script(_GIVE_BACK)
 
     def _keys(self, conversation_id: str) -> list[str]:
-        base = f"{self.key_prefix}:lock:{conversation_id}"
-        return [f"{base}:tickets", f"{base}:next"]
+        return lock_keys(conversation_id, self.key_prefix)
 
     @asynccontextmanager
     async def lock(

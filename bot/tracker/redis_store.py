@@ -35,6 +35,7 @@ straight away, without reading the tracker back.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -48,7 +49,11 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import fast_json
+from bot.in_progress import ACTIVE_KEY, MARK_IN_PROGRESS
+from bot.outbox import counter_key, stream_key
+from bot.redis_limits import redis_limits
 from bot.tracker.kept import DEFAULT_KEEP_TRACKERS, KeptTrackers
+from bot.tracker.keys import events_key, legacy_key, window_key
 from bot.tracker.window import DEFAULT_KEEP_TURNS, Cut, Window, next_cut
 
 logger = logging.getLogger(__name__)
@@ -106,6 +111,8 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
             db=int(db or 0),
             password=password or None,
             decode_responses=True,
+            socket_connect_timeout=redis_limits().connect_timeout_seconds,
+            socket_timeout=redis_limits().read_timeout_seconds,
         )
         self.key_prefix = key_prefix
         self.keep_turns = int(keep_turns)
@@ -116,13 +123,13 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
         super().__init__(domain, event_broker, **kwargs)
 
     def _events_key(self, sender_id: str) -> str:
-        return f"{self.key_prefix}:events:{sender_id}"
+        return events_key(sender_id, self.key_prefix)
 
     def _window_key(self, sender_id: str) -> str:
-        return f"{self.key_prefix}:window:{sender_id}"
+        return window_key(sender_id, self.key_prefix)
 
     def _legacy_key(self, sender_id: str) -> str:
-        return f"{self.key_prefix}:tracker:{sender_id}"
+        return legacy_key(sender_id, self.key_prefix)
 
     def _tracker(self, sender_id: str, events: list[Event], window: Window) -> DialogueStateTracker:
         tracker = self.init_tracker(sender_id)
@@ -195,6 +202,9 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
                 self._write_cut(pipe, window_key, cut)
             version = uuid.uuid4().hex
             pipe.hset(window_key, "version", version)
+            # In progress again: no time to live, so never evicted (bot/in_progress.py).
+            keys = (events_key, window_key, stream_key(sender_id), counter_key(sender_id))
+            pipe.eval(MARK_IN_PROGRESS, len(keys) + 1, *keys, ACTIVE_KEY, time.time(), sender_id)
             results = await pipe.execute()
         broadcast = new_events[int(results[0]) :] if rewrites else new_events
         window = window.saved(len(tracker.events), len(new_events))

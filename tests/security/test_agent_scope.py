@@ -16,7 +16,8 @@ from typing import Any
 import aiohttp
 from websockets.client import connect as websocket_connect
 
-from handoff.reading_scope import AUDIT_KEY, masked_id
+from handoff.audit import masked_id
+from handoff.reading_scope import AUDIT_KEY
 from tests.conftest import RunningBot
 from tests.handoff_setup import AGENTS
 from tests.widget_client import WidgetClient

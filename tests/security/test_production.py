@@ -14,7 +14,8 @@ import yaml
 
 from bot.action_secret import SECRET_ENV
 from bot.production import REFUSED_EXIT_STATUS
-from bot.redis_server import RedisSettings
+from bot.redis_limits import RedisLimits
+from bot.redis_server import EmbeddedRedis, RedisSettings
 from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port
 from handoff.passwords import hash_password, token_sha256
 from tests.web_service import web_service
@@ -34,7 +35,10 @@ def clean_environment(**values: str) -> dict[str, str]:
         "SHOP_CUSTOMER_TOKEN_SECRET",
     }
     env = {key: value for key, value in os.environ.items() if key not in dropped}
-    return {**env, "PYTHONPATH": str(PROJECT_DIR), **values}
+    # No Redis there, unless a test starts one: whatever Redis this machine runs on the
+    # default port is not judged.
+    nowhere = {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(free_port())}
+    return {**env, "PYTHONPATH": str(PROJECT_DIR), **nowhere, **values}
 
 
 def start(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -117,6 +121,34 @@ def test_a_clean_production_configuration_starts(redis_settings: RedisSettings, 
     extra["PUBLIC_URL"] = env["PUBLIC_URL"]
     with web_service(redis_settings, tmp_path, extra) as port:
         assert port > 0  # it answered /health: the checks passed
+
+
+def test_a_redis_that_may_evict_conversations_stops_a_production_start(tmp_path):
+    """Unlimited memory, or a policy that evicts keys without a time to live: a
+    conversation in progress could go (issue #21)."""
+    unsafe = RedisLimits(maxmemory="0", maxmemory_policy="allkeys-lru")
+    server = EmbeddedRedis(free_port(), tmp_path / "redis", persistent=False, limits=unsafe)
+    server.start(tmp_path / "redis.log")
+    assert server.process is not None
+    config = production_config(
+        tmp_path / "handoff.yml",
+        [agent("lee", "a long real password", "a-real-token-0123456789abcdef0123456789")],
+    )
+    try:
+        env = production_env(
+            config, WEB_PORT=str(free_port()), REDIS_PORT=str(server.settings.port)
+        )
+        result = start(["-m", "handoff"], env)
+    finally:
+        server.process.terminate()
+        server.process.wait()
+
+    assert result.returncode == REFUSED_EXIT_STATUS
+    assert "Redis에 maxmemory가 없어요" in result.stderr
+    assert "Redis has no maxmemory" in result.stderr
+    assert "maxmemory-policy가 allkeys-lru예요" in result.stderr
+    assert "maxmemory-policy is allkeys-lru" in result.stderr
+    assert result.stderr.count("\n  - ") == 2
 
 
 @pytest.mark.parametrize(
