@@ -31,10 +31,15 @@ def choices(tracker: Tracker, faq_store: FaqStore, language: Language) -> list[d
     ranking = tracker.latest_message.get(LABEL_RANKING) or []
     tasks = task_titles(language)
     buttons: list[dict[str, str]] = []
-    for reading in ranking:
-        if not isinstance(reading, dict) or float(reading.get("confidence") or 0) < MIN_CONFIDENCE:
+    for reading in ranking if isinstance(ranking, list) else []:
+        # The ranking comes in the tracker Rasa sends: anything odd is skipped, not trusted.
+        name = reading.get("name") if isinstance(reading, dict) else None
+        confidence = reading.get("confidence") if isinstance(reading, dict) else None
+        if not isinstance(name, str) or not isinstance(confidence, int | float):
             continue
-        button = _button(str(reading.get("name") or ""), tasks, faq_store, language)
+        if confidence < MIN_CONFIDENCE:
+            continue
+        button = _button(name, tasks, faq_store, language)
         if button and button not in buttons:
             buttons.append(button)
         if len(buttons) == MAX_CHOICES:

@@ -39,6 +39,14 @@ def contact_identity(contact: str) -> str:
     return national_number(contact) or contact
 
 
+def failure_keys(order_id: str | None, contact: str) -> list[str]:
+    """The Redis counters of failed checks for a contact and, if given, an order number."""
+    keys = [f"{KEY_PREFIX}:contact:{key_part('contact', contact_identity(contact))}"]
+    if order_id:
+        keys.append(f"{KEY_PREFIX}:order:{key_part('order', order_id)}")
+    return keys
+
+
 class IdentityLockout:
     def __init__(
         self,
@@ -52,15 +60,9 @@ class IdentityLockout:
         self.limit = limit
         self.seconds = seconds
 
-    def keys(self, order_id: str | None, contact: str) -> list[str]:
-        keys = [f"{KEY_PREFIX}:contact:{key_part('contact', contact_identity(contact))}"]
-        if order_id:
-            keys.append(f"{KEY_PREFIX}:order:{key_part('order', order_id)}")
-        return keys
-
     async def locked(self, order_id: str | None, contact: str) -> bool:
         """Whether this order number or this contact has failed too often lately."""
-        limits = {key: self.limit for key in self.keys(order_id, contact)}
+        limits = {key: self.limit for key in failure_keys(order_id, contact)}
         return await blocked_for(self.client, limits) is not None
 
     @staticmethod
@@ -80,7 +82,7 @@ class IdentityLockout:
     async def record_failure(self, order_id: str | None, contact: str, ip: str | None) -> bool:
         """Count a failed check; True when that reaches the order's or the contact's limit
         (the IP's refuses from the next check on)."""
-        counts = await add_failure(self.client, self.keys(order_id, contact), self.seconds)
+        counts = await add_failure(self.client, failure_keys(order_id, contact), self.seconds)
         if ip is not None:
             await add_failure(self.client, [self.ip_key(ip)], self.per_ip.window_seconds)
         return max(counts) >= self.limit

@@ -68,8 +68,8 @@ class LanguageScore:
     oos_declined: float | None = None
     # Wrong answers (not the fallback) at confidence >= CONFIDENT, among all examples.
     confident_wrong_rate: float = 0.0
-    # The same by the intent's confidence alone: today the bot answers an FAQ entry
-    # however unsure the entry is, so this is the rate the shopper sees.
+    # The same by the intent's confidence alone: the rate shoppers see from a model that
+    # answers an FAQ entry however unsure of the entry it is (DIET with a selector).
     confident_wrong_intent_rate: float = 0.0
     confident_wrong: list[tuple[str, str, str, float]] = field(default_factory=list)
     # Full accuracy per source of the examples: (right, examples).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.nlu.reading import Thresholds, read
@@ -10,7 +12,7 @@ THRESHOLDS = Thresholds(intent=0.4, intent_margin=0.1, entry=0.3, entry_margin=0
 LABELS = ["greet", "cancel_order", "faq/refund_time", "faq/refund_window", "faq/coupon"]
 
 
-def _read(*probabilities: float) -> dict:
+def _read(*probabilities: float) -> dict[str, Any]:
     assert sum(probabilities) == pytest.approx(1.0)
     return read(LABELS, probabilities, THRESHOLDS)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ def new_sender() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
 
 
-def _buttons(replies: list[dict]) -> list[dict]:
+def _buttons(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [b for r in replies for b in r.get("buttons", [])]
 
 
@@ -77,7 +78,7 @@ def test_a_near_tie_asks_did_you_mean_and_the_chosen_button_answers(bot, message
 @pytest.mark.parametrize(
     ("question", "language", "button", "asks"),
     [
-        ("how do I cancel an order?", "en", "Cancel an order", "order number"),
+        ("how do I cancel an order?", "en", "Cancel an order", "number of the order to cancel"),
         ("주문 취소는 어떻게 해요?", "ko", "주문 취소", "주문번호"),
     ],
 )

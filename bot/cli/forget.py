@@ -17,7 +17,7 @@ from pathlib import Path
 
 import redis
 
-from actions.identity_lockout import IdentityLockout
+from actions.identity_lockout import failure_keys
 from bot.channels.rest import MAX_SENDER_CHARS
 from bot.content_checks.messages import language_from_environment
 from bot.language import Language
@@ -112,8 +112,7 @@ async def _forget(
 ) -> Forgotten:
     client = settings.async_client()
     try:
-        lockout = IdentityLockout(client)
-        counters = tuple(key for address in subjects.emails for key in lockout.keys(None, address))
+        counters = tuple(key for address in subjects.emails for key in failure_keys(None, address))
         return await forget(client, subjects, outbox, logs, extra_keys=counters)
     finally:
         await client.close()

@@ -143,7 +143,6 @@ class _EntryReader:
                     "faq.empty_answer", self.at(answer, language), language=_lang(language)
                 )
 
-
     def action(self) -> None:
         if "action" in self.raw and self.raw["action"] not in FAQ_ACTIONS:
             self.problem(

@@ -189,7 +189,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "faq.unknown_language": "{key}: '{field}'의 언어 '{language}'는 무시됩니다(ko, en만 사용)",
         "faq.no_source": "{key}: 'file'과 'title'이 있는 'source'가 필요합니다",
         "faq.missing_text": "{key}: '{field}'은(는) 비어 있지 않은 텍스트여야 합니다",
-        "faq.bad_action": "{key}: 'action' '{action}'은(는) 쓸 수 없습니다. 다음 중 하나여야 합니다: {allowed}",
+        "faq.bad_action": (
+            "{key}: 'action' '{action}'은(는) 쓸 수 없습니다. 다음 중 하나여야 합니다: {allowed}"
+        ),
         "faq.questions_not_list": "{key}: {language} 질문은 비어 있지 않은 목록이어야 합니다",
         "faq.empty_answer": "{key}: {language} 답변이 비어 있습니다",
         "faq.unknown_key": "{key}: 알 수 없는 키 '{name}'는 무시됩니다",

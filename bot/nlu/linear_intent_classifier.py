@@ -162,7 +162,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for message in messages:
             if self._weights is None or message.get(TEXT) is None:
                 continue
-            parse = read(self._labels, self.probabilities(message), self._thresholds)
+            parse = read(self._labels, self.probabilities(message).tolist(), self._thresholds)
             for key, value in parse.items():
                 message.set(key, value, add_to_output=True)
         return messages
