@@ -19,11 +19,12 @@ import pytest
 import yaml
 from rasa.shared.core.domain import Domain
 
-from bot.redis_server import EmbeddedRedis, RedisSettings
+from bot.redis_server import RedisSettings
 from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port
 from tests.dialogue_histories import project_domain
 from tests.handoff_setup import HandoffTestConfig
 from tests.http import post_json
+from tests.redis_servers import embedded_redis
 
 
 @pytest.fixture(scope="module")
@@ -90,15 +91,8 @@ def redis_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSe
     if url := os.environ.get("REDIS_URL"):
         yield RedisSettings.from_url(url)
         return
-    run_dir = tmp_path_factory.mktemp("redis")
-    server = EmbeddedRedis(free_port(), run_dir, persistent=False)
-    server.start(run_dir / "redis.log")
-    assert server.process is not None
-    try:
-        yield server.settings
-    finally:
-        server.process.terminate()
-        server.process.wait()
+    with embedded_redis(tmp_path_factory.mktemp("redis")) as settings:
+        yield settings
 
 
 @dataclass

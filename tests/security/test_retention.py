@@ -26,8 +26,7 @@ from rasa.utils.endpoints import EndpointConfig
 from bot.in_progress import ACTIVE_KEY
 from bot.outbox import KEEP_SECONDS, Outbox, counter_key, stream_key
 from bot.redis_limits import RedisLimits, eviction_problems, parse_redis_limits
-from bot.redis_server import EmbeddedRedis, RedisSettings
-from bot.stack import free_port
+from bot.redis_server import RedisSettings
 from bot.tracker.keys import events_key, window_key
 from bot.tracker.lock_store import RedisTicketLockStore
 from bot.tracker.redis_store import AppendOnlyRedisTrackerStore
@@ -35,6 +34,7 @@ from handoff.config import TicketConfig
 from handoff.queue import CLOSED, HandoffQueue, Outcome, conversation_key, held_key
 from handoff.retention import RetentionSettings, end_idle_conversations, parse_retention
 from handoff.tickets import TICKET_KEY, EmlOutbox, create_ticket
+from tests.redis_servers import embedded_redis
 
 T = TypeVar("T")
 SETTINGS = parse_retention({"days": 30, "ended_after_minutes": 60})
@@ -48,14 +48,8 @@ WORDS = "x" * 40_000
 def small_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSettings]:
     run_dir = tmp_path_factory.mktemp("small-redis")
     limits = RedisLimits(maxmemory=str(MAXMEMORY_BYTES), maxmemory_policy="volatile-lru")
-    server = EmbeddedRedis(free_port(), run_dir, persistent=False, limits=limits)
-    server.start(run_dir / "redis.log")
-    assert server.process is not None
-    try:
-        yield server.settings
-    finally:
-        server.process.terminate()
-        server.process.wait()
+    with embedded_redis(run_dir, limits) as settings:
+        yield settings
 
 
 def run(settings: RedisSettings, scenario: Callable[[redis.asyncio.Redis], Awaitable[T]]) -> T:
