@@ -280,7 +280,9 @@ class WidgetSession:
         # else's, read off a screen or guessed. An older page's own id comes as session_id.
         unsigned = presented if presented is not None else frame.get("session_id")
         if unsigned is not None:
-            logger.info(
+            # A warning: a forged or borrowed id is worth an operator's look (a stale one
+            # after WIDGET_ID_SECRET changed is one line per page; sockets are rate limited).
+            logger.warning(
                 "a widget hello presented an id we did not sign (%s): a new conversation",
                 masked_id(str(unsigned)),
             )
