@@ -166,23 +166,34 @@ class _Shopper:
 
     def __init__(self, web_url: str) -> None:
         self.url = web_url.replace("http://", "ws://") + "/webhooks/widget/socket"
-        self.session_id = f"benchh{uuid.uuid4().hex}"
+        # The conversation id the server issues in its welcome (the agent claims it).
+        self.session_id = ""
         self.socket: Any = None
 
     async def open(self) -> None:
         self.socket = await connect(self.url, max_size=2**20)
-        hello = {"type": "hello", "session_id": self.session_id, "last_seq": 0, "language": "ko"}
-        await self.socket.send(json.dumps(hello))
+        await self.socket.send(json.dumps({"type": "hello", "last_seq": 0, "language": "ko"}))
+        welcome = await self.wait_for_type("welcome")
+        self.session_id = str(welcome["session_id"])
 
     async def say(self, text: str) -> None:
         frame = {"type": "message", "text": text, "client_id": uuid.uuid4().hex}
         await self.socket.send(json.dumps(frame, ensure_ascii=False))
 
+    async def _next(self) -> dict[str, Any]:
+        frame: dict[str, Any] = json.loads(
+            await asyncio.wait_for(self.socket.recv(), EVENT_TIMEOUT)
+        )
+        return frame
+
+    async def wait_for_type(self, kind: str) -> dict[str, Any]:
+        while (frame := await self._next()).get("type") != kind:
+            pass
+        return frame
+
     async def wait_for(self, roles: set[str], text: str | None = None) -> dict[str, Any]:
         while True:
-            frame: dict[str, Any] = json.loads(
-                await asyncio.wait_for(self.socket.recv(), EVENT_TIMEOUT)
-            )
+            frame = await self._next()
             if frame.get("type") == "message" and frame.get("role") in roles:
                 if text is None or frame.get("text") == text:
                     return frame

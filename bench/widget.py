@@ -25,7 +25,6 @@ class WidgetError(RuntimeError):
 class WidgetShopper:
     def __init__(self, web_url: str) -> None:
         self.url = web_url.replace("http://", "ws://") + "/webhooks/widget/socket"
-        self.session_id = f"bench{uuid.uuid4().hex}"
         self.socket: Any = None
         self.reply = ""
 
@@ -38,8 +37,8 @@ class WidgetShopper:
 
     async def open(self, language: str) -> None:
         self.socket = await connect(self.url, max_size=2**20)
-        hello = {"type": "hello", "session_id": self.session_id, "last_seq": 0}
-        await self.socket.send(json.dumps({**hello, "language": language}))
+        # No id: the server issues the conversation's (docs/widget-protocol.md).
+        await self.socket.send(json.dumps({"type": "hello", "last_seq": 0, "language": language}))
         while (await self._frame()).get("type") != "welcome":
             pass
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from bot.action_secret import ACTION_SECRET_HEADER, SECRET_ENV
 from bot.production import is_production
 from bot.redis_server import EmbeddedRedis, RedisSettings
+from handoff.widget_ids import SECRET_ENV as WIDGET_ID_SECRET_ENV
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -143,6 +144,12 @@ class Stack:
             "" if is_production() else secrets.token_urlsafe(32)
         )
 
+        # Signs the widget's conversation ids (handoff/widget_ids.py); made up per demo run
+        # like the action secret, so every web process of the run verifies the same ids.
+        self.widget_id_secret = os.environ.get(WIDGET_ID_SECRET_ENV) or (
+            "" if is_production() else secrets.token_urlsafe(32)
+        )
+
     def action_headers(self) -> dict[str, str]:
         """What a caller of the action server must send, as the Rasa server does."""
         return {ACTION_SECRET_HEADER: self.action_secret}
@@ -158,6 +165,7 @@ class Stack:
                 "BIND_HOST": self.config.host,
                 "RASA_URL": self.config.rasa_url,
                 "RASA_API_TOKEN": self.rasa_api_token,
+                WIDGET_ID_SECRET_ENV: self.widget_id_secret,
                 "WEB_PORT": str(self.config.web_port),
                 "WIDGET_ALLOWED_ORIGINS": ",".join(
                     f"http://{host}:{self.config.web_port}" for host in ("localhost", "127.0.0.1")

@@ -30,6 +30,7 @@ from handoff.rasa_api import RasaApi
 from handoff.retention import end_idle_conversations
 from handoff.web_pages import serve_static
 from handoff.web_security import HSTS, content_security_policy, public_url, uses_https
+from handoff.widget_ids import WidgetIds
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def create_app(name: str = "eva_web") -> Sanic:
         )
         app.ctx.handoff = ctx
         app.ctx.widget_live = widget_socket.LiveConnections(ctx.client, ctx.service.outbox)
+        app.ctx.widget_ids = WidgetIds.from_environment()
         app.ctx.sweeper = asyncio.create_task(_sweep(ctx))
 
     @app.after_server_start

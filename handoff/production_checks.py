@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from bot.production import Bilingual, secret_problems
 from handoff.config import AgentConfig, HandoffConfig
 from handoff.passwords import token_sha256, verify_password
+from handoff.widget_ids import SECRET_ENV as WIDGET_ID_SECRET_ENV
 from handoff.widget_socket import allowed_origins
 
 # Printed in docs/handoff.md and README.md: public knowledge.
@@ -60,6 +61,7 @@ def web_service_problems(
                 )
             )
     problems += secret_problems("RASA_API_TOKEN", env)
+    problems += secret_problems(WIDGET_ID_SECRET_ENV, env)
     local = sorted(origin for origin in allowed_origins(config.widget) if _is_local(origin))
     if local:
         problems.append(

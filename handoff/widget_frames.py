@@ -28,10 +28,6 @@ ERRORS = {
         "연결을 준비하는 중이에요. 잠시 후 다시 보내 주세요.",
         "The chat is still connecting. Please try again in a moment.",
     ),
-    "bad_session": (
-        "대화 정보가 올바르지 않아요. 페이지를 새로고침해 주세요.",
-        "The chat session is not valid. Please reload the page.",
-    ),
 }
 
 

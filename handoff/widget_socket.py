@@ -34,9 +34,9 @@ from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
 from bot.channels.handoff_relay import relay_to_agents
-from bot.channels.widget import SESSION_ID
 from bot.outbox import NOTIFY_CHANNEL, Outbox
 from bot.server_metadata import with_server_metadata
+from handoff.audit import masked_id
 from handoff.config import WidgetConfig
 from handoff.context import HandoffContext
 from handoff.notices import notice
@@ -46,6 +46,7 @@ from handoff.rate_limits import RateLimiter, too_many_requests
 from handoff.relay import TYPING_CHANNEL
 from handoff.web_security import client_ip
 from handoff.widget_frames import FrameError, ShopperMessage, error_frame, parse_frame
+from handoff.widget_ids import WidgetIds
 
 logger = logging.getLogger(__name__)
 
@@ -159,9 +160,12 @@ async def _quietly(coroutine: Awaitable[None]) -> None:
 class WidgetSession:
     """One socket from hello to close."""
 
-    def __init__(self, ctx: HandoffContext, live: LiveConnections, ws: Any, ip: str) -> None:
+    def __init__(
+        self, ctx: HandoffContext, live: LiveConnections, ids: WidgetIds, ws: Any, ip: str
+    ) -> None:
         self.ctx = ctx
         self.live = live
+        self.ids = ids
         self.outbox = live.outbox
         self.ws = ws
         self.ip = ip
@@ -222,10 +226,7 @@ class WidgetSession:
             raise FrameError("bad_frame")
 
     async def hello(self, frame: dict[str, Any]) -> None:
-        session_id = frame.get("session_id")
         last_seq = frame.get("last_seq", 0)
-        if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-            raise FrameError("bad_session")
         if (
             not isinstance(last_seq, int)
             or isinstance(last_seq, bool)
@@ -245,11 +246,17 @@ class WidgetSession:
             self.ip,
             connection=secrets.token_urlsafe(16),
         )
+        session_id, token, how = self._conversation(frame)
+        if how != "kept":
+            # A new conversation starts at seq 0, whatever the page showed before.
+            last_seq = 0
         handoff = await self.ctx.queue.get(session_id)
         await self.send(
             {
                 "type": "welcome",
                 "session_id": session_id,
+                "session_token": token,
+                "renewed": how == "renewed",
                 "last_seq": await self.outbox.last_seq(session_id),
                 "handoff": (
                     {"state": handoff.state, "agent": handoff.agent_name or None}
@@ -261,6 +268,26 @@ class WidgetSession:
         self.connection = Connection(self.ws, session_id, last_seq)
         self.live.add(self.connection)
         await self.connection.catch_up(self.outbox)
+
+    def _conversation(self, frame: dict[str, Any]) -> tuple[str, str, str]:
+        """The conversation id, its signed token, and "kept" (the page's signed id),
+        "new" (it had none) or "renewed" (it presented an id we did not sign)."""
+        presented = frame.get("session_token")
+        session_id = self.ids.verify(presented)
+        if session_id is not None:
+            return session_id, str(presented), "kept"
+        # Never attached to the conversation of the id it names: that id may be someone
+        # else's, read off a screen or guessed. An older page's own id comes as session_id.
+        unsigned = presented if presented is not None else frame.get("session_id")
+        if unsigned is not None:
+            # A warning: a forged or borrowed id is worth an operator's look (a stale one
+            # after WIDGET_ID_SECRET changed is one line per page; sockets are rate limited).
+            logger.warning(
+                "a widget hello presented an id we did not sign (%s): a new conversation",
+                masked_id(str(unsigned)),
+            )
+        session_id, token = self.ids.issue()
+        return session_id, token, "new" if unsigned is None else "renewed"
 
     async def message(self, message: ShopperMessage) -> None:
         assert self.connection is not None
@@ -360,7 +387,11 @@ def blueprint() -> Blueprint:
     @widget.websocket(SOCKET_PATH)
     async def socket(request: Request, ws: Any) -> None:
         session = WidgetSession(
-            request.app.ctx.handoff, request.app.ctx.widget_live, ws, client_ip(request)
+            request.app.ctx.handoff,
+            request.app.ctx.widget_live,
+            request.app.ctx.widget_ids,
+            ws,
+            client_ip(request),
         )
         await session.run()
 

@@ -5,7 +5,6 @@ replies; the shopper's socket receives the reply."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from playwright.sync_api import expect, sync_playwright
 
@@ -16,7 +15,7 @@ from tests.widget_client import WidgetClient
 
 
 def _queue_a_shopper(bot: RunningBot, words: str) -> WidgetClient:
-    shopper = WidgetClient(bot.web_url, "b" + uuid.uuid4().hex)
+    shopper = WidgetClient(bot.web_url)
 
     async def ask() -> None:
         await shopper.connect(language="ko")

@@ -149,6 +149,11 @@ class Shop:
     def session_id(self) -> str:
         return str(self.chat.evaluate("chat => chat.sessionId"))
 
+    @property
+    def session_token(self) -> str:
+        """The signed id the server issued, as the widget keeps it for the next page."""
+        return str(self.page.evaluate("() => localStorage.getItem('eva-session-token')"))
+
     def wait_connected(self) -> None:
         expect(self.chat).to_have_attribute("data-connection", "connected", timeout=RECONNECT_MS)
 
@@ -240,11 +245,11 @@ def demo_shop(context: BrowserContext, bot: RunningBot) -> Shop:
 # ---------------------------------------------------------------- the server's view
 
 
-def server_history(bot: RunningBot, session_id: str) -> list[Frame]:
+def server_history(bot: RunningBot, session_token: str) -> list[Frame]:
     """Every stored message of a conversation, as a fresh client replaying from seq 0 sees it."""
 
     async def replay() -> list[Frame]:
-        client = WidgetClient(bot.web_url, session_id)
+        client = WidgetClient(bot.web_url, session_token)
         welcome = await client.connect(last_seq=0)
         try:
             while len(messages(client.frames)) < welcome["last_seq"]:
@@ -263,7 +268,7 @@ def assert_shown_once_in_order(shop: Shop, bot: RunningBot) -> list[dict[str, An
     seqs = [row["seq"] for row in shown]
     assert None not in seqs, f"messages still pending: {shown}"
     assert seqs == list(range(1, len(seqs) + 1)), f"gap, duplicate or disorder: {seqs}"
-    stored = server_history(bot, shop.session_id)
+    stored = server_history(bot, shop.session_token)
     assert [(row["seq"], row["role"], row["text"]) for row in shown] == [
         (frame["seq"], frame["role"], frame.get("text") or "") for frame in stored
     ]
@@ -375,6 +380,31 @@ def test_reload_mid_conversation_brings_the_history_back(
         shop.assert_no_problems()
 
 
+def test_a_tampered_stored_id_starts_a_new_conversation(bot: RunningBot, browser: Browser) -> None:
+    """The page keeps only the id the server signed (#21): one changed in the browser's
+    storage opens nothing, and the page says so and goes on in a new conversation."""
+    script = SCRIPTS["ko"]
+    with new_context(browser) as context:
+        shop = demo_shop(context, bot)
+        shop.open()
+        shop.say(script.greeting)
+        first_id, token = shop.session_id, shop.session_token
+        forged = token[:-1] + ("B" if token.endswith("A") else "A")
+        shop.page.evaluate("token => localStorage.setItem('eva-session-token', token)", forged)
+
+        shop.page.reload()
+        shop.wait_connected()
+        notice = shop.log.locator('.msg[data-local="true"]', has_text="새 대화를 시작했어요")
+        expect(notice).to_be_visible(timeout=REPLY_MS)
+        expect(shop.stored).to_have_count(0)
+        assert shop.session_id not in ("", first_id)
+        assert shop.session_token not in (token, forged)
+
+        assert shop.say(script.greeting)  # the page keeps working, in the new conversation
+        assert_shown_once_in_order(shop, bot)
+        shop.assert_no_problems()
+
+
 # ---------------------------------------------------------------- dropped connections
 
 PROXY_PAGE = """<!doctype html>
@@ -414,10 +444,10 @@ def shop_behind_a_proxy(bot: RunningBot, browser: Browser) -> Iterator[tuple[Sho
             yield shop, proxy
 
 
-def wait_for_stored_bot_messages(bot: RunningBot, session_id: str, count: int) -> None:
+def wait_for_stored_bot_messages(bot: RunningBot, session_token: str, count: int) -> None:
     """Until the server has stored `count` bot messages of the conversation."""
     for _ in range(60):
-        if len(messages(server_history(bot, session_id), "bot")) >= count:
+        if len(messages(server_history(bot, session_token), "bot")) >= count:
             return
         run_async(asyncio.sleep(0.5))
     raise AssertionError(f"the server never stored {count} bot messages")
@@ -429,13 +459,13 @@ def test_client_offline_while_the_bot_answers(bot: RunningBot, browser: Browser)
         context = shop.page.context
         shop.open()
         shop.say(script.greeting)
-        session_id = shop.session_id
+        session_token = shop.session_token
 
         # The question goes out; the ack, its echo and the bot's answer are on their way
         # back when the shopper's network goes: they are lost with the socket.
         proxy.hold(True)
         shop.send(script.faq)
-        wait_for_stored_bot_messages(bot, session_id, 2)
+        wait_for_stored_bot_messages(bot, session_token, 2)
         context.set_offline(True)
         assert proxy.drop_all() == 1
         proxy.hold(False)

@@ -97,7 +97,7 @@ def test_trigger_queue_claim_talk_hand_back(bot: RunningBot, language: str) -> N
 
 
 async def _full_handoff(bot: RunningBot, language: str, scenario: dict[str, str]) -> None:
-    shopper = WidgetClient(bot.web_url, session_id())
+    shopper = WidgetClient(bot.web_url)
     agent = AgentApi(bot, scenario["agent"])
     feed = await agent.feed()
     await shopper.connect(language=language)
@@ -168,7 +168,7 @@ def test_claim_race_has_exactly_one_winner_100_times(bot: RunningBot) -> None:
 async def _claim_races(bot: RunningBot) -> None:
     first, second = AgentApi(bot, "minji"), AgentApi(bot, "sam")
     for _ in range(100):
-        shopper = WidgetClient(bot.web_url, session_id())
+        shopper = WidgetClient(bot.web_url)
         await shopper.connect(language="ko")
         await shopper.say("", payload="/request_agent")
         await shopper.queued()
@@ -190,7 +190,7 @@ def test_capacity_double_close_unknown_and_auth(bot: RunningBot) -> None:
 
 
 async def _queued_conversation(bot: RunningBot, language: str = "ko") -> str:
-    shopper = WidgetClient(bot.web_url, session_id())
+    shopper = WidgetClient(bot.web_url)
     await shopper.connect(language=language)
     await shopper.say("", payload="/request_agent")
     await shopper.queued()
@@ -257,7 +257,7 @@ def test_html_from_an_agent_reaches_the_shopper_as_plain_text(bot: RunningBot) -
 
 
 async def _html_message(bot: RunningBot) -> None:
-    shopper = WidgetClient(bot.web_url, session_id())
+    shopper = WidgetClient(bot.web_url)
     await shopper.connect(language="en")
     await shopper.say("", payload="/request_agent")
     await shopper.queued()
@@ -282,7 +282,7 @@ def test_closed_hours_give_next_opening_and_a_ticket_file(bot: RunningBot) -> No
 
 
 async def _closed_hours(bot: RunningBot) -> None:
-    shopper = WidgetClient(bot.web_url, session_id())
+    shopper = WidgetClient(bot.web_url)
     await shopper.connect(language="ko", timezone="Asia/Seoul")
     try:
         await shopper.say("상담원이랑 이야기하고 싶어요")
@@ -321,7 +321,7 @@ def test_waiting_shoppers_see_their_place_move_up(bot: RunningBot) -> None:
 
 
 async def _place_moves(bot: RunningBot) -> None:
-    first, second = (WidgetClient(bot.web_url, session_id()) for _ in range(2))
+    first, second = (WidgetClient(bot.web_url) for _ in range(2))
     places = []
     # One after the other: two turns at once may reach the queue in either order.
     for shopper in (first, second):

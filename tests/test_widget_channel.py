@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,7 +16,7 @@ from tests.widget_client import WidgetClient, messages
 
 
 def client(bot: RunningBot, origin: str | None = None) -> WidgetClient:
-    return WidgetClient(bot.web_url, "w" + uuid.uuid4().hex, origin=origin)
+    return WidgetClient(bot.web_url, origin=origin)
 
 
 def test_reconnect_replays_exactly_what_was_missed(bot: RunningBot) -> None:
@@ -32,14 +31,14 @@ def test_reconnect_replays_exactly_what_was_missed(bot: RunningBot) -> None:
         assert seen == list(range(1, len(seen) + 1))
         await page.close()
 
-        again = WidgetClient(bot.web_url, page.session_id)
+        again = WidgetClient(bot.web_url, page.session_token)
         welcome = await again.connect(last_seq=2)
         assert welcome["last_seq"] == seen[-1]
         replayed = [await again.wait_for(lambda f: f["type"] == "message") for _ in seen[2:]]
         assert [frame["seq"] for frame in replayed] == seen[2:]
         await again.close()
 
-        reloaded = WidgetClient(bot.web_url, page.session_id)
+        reloaded = WidgetClient(bot.web_url, page.session_token)
         await reloaded.connect(last_seq=0)
         history = [await reloaded.wait_for(lambda f: f["type"] == "message") for _ in seen]
         assert [(f["seq"], f["role"]) for f in history] == [
@@ -102,18 +101,15 @@ def test_malformed_frames_get_errors_and_the_socket_stays_usable(bot: RunningBot
     asyncio.run(scenario())
 
 
-def test_a_message_before_hello_and_a_bad_session_are_refused(bot: RunningBot) -> None:
+def test_a_message_before_hello_and_a_bad_hello_are_refused(bot: RunningBot) -> None:
     async def scenario() -> None:
         page = client(bot)
         await page.open()
         await page.say("hello")
         assert (await page.wait_for(lambda f: f["type"] == "error"))["code"] == "not_ready"
-        await page.send({"type": "hello", "session_id": "bad id!", "last_seq": 0})
-        assert (await page.wait_for(lambda f: f["type"] == "error"))["code"] == "bad_session"
-        await page.send({"type": "hello", "session_id": page.session_id, "last_seq": -1})
+        await page.send({"type": "hello", "last_seq": -1})
         assert (await page.wait_for(lambda f: f["type"] == "error"))["code"] == "bad_frame"
-        await page.send({"type": "hello", "session_id": page.session_id, "last_seq": 0})
-        await page.wait_for(lambda f: f["type"] == "welcome")
+        await page.hello(last_seq=0)
         await page.close()
 
     asyncio.run(scenario())
@@ -153,8 +149,16 @@ def test_the_shops_customer_token_in_hello_proves_the_order(bot: RunningBot) -> 
 
 
 def test_only_the_web_service_may_ask_the_rasa_server_for_a_widget_turn(bot: RunningBot) -> None:
+    async def issued() -> str:
+        page = client(bot)
+        await page.connect()
+        await page.close()
+        assert page.session_token
+        return page.session_token
+
+    token = asyncio.run(issued())
+    session = token.split(".")[0]
     url = f"{bot.rasa_url}/webhooks/widget/turn"
-    session = "w" + uuid.uuid4().hex
     body = {"session_id": session, "message": "hello", "metadata": {"language": "en"}}
     assert bot.post(url, body)[0] == 401
     assert bot.post(f"{url}?token=wrong", body)[0] == 401
@@ -166,7 +170,7 @@ def test_only_the_web_service_may_ask_the_rasa_server_for_a_widget_turn(bot: Run
 
     async def replayed() -> None:
         # The turn's replies were stored for the shopper's socket, numbered as returned.
-        page = WidgetClient(bot.web_url, session)
+        page = WidgetClient(bot.web_url, token)
         await page.connect(last_seq=0)
         frames = [await page.wait_for(lambda f: f["type"] == "message") for _ in reply["seqs"]]
         assert [frame["seq"] for frame in frames] == reply["seqs"]

@@ -22,7 +22,7 @@ def test_a_message_the_bot_cannot_answer_is_kept_and_explained(
     with web_service(redis_settings, tmp_path, {}) as port:
 
         async def scenario() -> None:
-            page = WidgetClient(f"http://127.0.0.1:{port}", f"norasa{language}12345")
+            page = WidgetClient(f"http://127.0.0.1:{port}")
             await page.connect(language=language)
             await page.say("hello?")
             notice = await page.message("system")
@@ -30,7 +30,7 @@ def test_a_message_the_bot_cannot_answer_is_kept_and_explained(
             assert expected in notice["text"]
             await page.close()
 
-            reloaded = WidgetClient(f"http://127.0.0.1:{port}", page.session_id)
+            reloaded = WidgetClient(f"http://127.0.0.1:{port}", page.session_token)
             await reloaded.connect(last_seq=0)
             stored = [await reloaded.wait_for(lambda f: f["type"] == "message") for _ in range(2)]
             assert (stored[0]["role"], stored[0]["text"]) == ("user", "hello?")

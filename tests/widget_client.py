@@ -16,9 +16,16 @@ Frame = dict[str, Any]
 
 
 class WidgetClient:
-    def __init__(self, web_url: str, session_id: str, origin: str | None = None) -> None:
+    """A page of a new conversation, or with `session_token` (an earlier page's
+    `session_token`) one that comes back to its conversation, as a reload does."""
+
+    def __init__(
+        self, web_url: str, session_token: str | None = None, origin: str | None = None
+    ) -> None:
         self.url = web_url.replace("http://", "ws://") + "/webhooks/widget/socket"
-        self.session_id = session_id
+        self.session_token = session_token
+        # The conversation id the server issued; known once it said welcome.
+        self.session_id = session_token.split(".")[0] if session_token else ""
         self.origin = origin
         self.socket: Any = None
         self.frames: list[Frame] = []
@@ -31,9 +38,19 @@ class WidgetClient:
 
     async def connect(self, last_seq: int | None = None, **hello: Any) -> Frame:
         await self.open()
+        return await self.hello(last_seq, **hello)
+
+    async def hello(self, last_seq: int | None = None, **hello: Any) -> Frame:
+        """Says hello with the id the server issued (if any); keeps the one it answers."""
         seq = self.last_seq if last_seq is None else last_seq
-        await self.send({"type": "hello", "session_id": self.session_id, "last_seq": seq, **hello})
-        return await self.wait_for(lambda frame: frame["type"] == "welcome")
+        frame: Frame = {"type": "hello", "last_seq": seq}
+        if self.session_token is not None:
+            frame["session_token"] = self.session_token
+        await self.send({**frame, **hello})
+        welcome = await self.wait_for(lambda frame: frame["type"] == "welcome")
+        self.session_id = welcome["session_id"]
+        self.session_token = welcome["session_token"]
+        return welcome
 
     async def send(self, frame: Frame) -> None:
         await self.socket.send(json.dumps(frame, ensure_ascii=False))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from typing import Any
 
 import aiohttp
@@ -57,7 +56,7 @@ async def _until(feed: Any, kind: str, conversation_id: str) -> list[dict[str, A
 
 
 async def _queued(bot: RunningBot) -> WidgetClient:
-    shopper = WidgetClient(bot.web_url, "scope" + uuid.uuid4().hex)
+    shopper = WidgetClient(bot.web_url)
     await shopper.connect(language="ko")
     await shopper.say("", payload="/request_agent")
     await shopper.queued()

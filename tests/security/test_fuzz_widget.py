@@ -38,12 +38,15 @@ from tests.widget_client import WidgetClient
 
 SERVER_TYPES = {"welcome", "message", "ack", "typing", "error", "pong"}
 WEBSOCKET_MAX_BYTES = 64 * 1024
-SESSIONS = tuple(f"fuzz-widget-{n}" for n in range(4))
-SESSION_ID = st.one_of(st.sampled_from(SESSIONS), ANY_TEXT, JSON_VALUE)
+# Ids a page might present: made up, or shaped like a signed one (handoff/widget_ids.py).
+SESSION_ID = st.one_of(
+    st.sampled_from(["fuzz-widget-0", "fuzz-widget-0." + "A" * 43]), ANY_TEXT, JSON_VALUE
+)
 HELLO = st.fixed_dictionaries(
     {"type": st.just("hello")},
     optional={
         "session_id": SESSION_ID,
+        "session_token": SESSION_ID,
         "last_seq": st.one_of(st.integers(min_value=-5, max_value=10**20), JSON_VALUE),
         "language": st.one_of(st.sampled_from(["ko", "en", "fr"]), JSON_VALUE),
         "customer_token": st.one_of(ANY_TEXT, JSON_VALUE),
@@ -97,6 +100,8 @@ class Page:
         self.url = url.replace("http://", "ws://") + "/webhooks/widget/socket"
         self.socket: Any = None
         self.opened = 0
+        # Every conversation the server issued to these sockets, to be cleaned up.
+        self.sessions: set[str] = set()
 
     async def ensure_open(self) -> Any:
         if self.socket is None:
@@ -104,13 +109,13 @@ class Page:
             self.socket = await websocket_connect(self.url, origin=origin, max_size=2**20)
             # A page says hello first; without it every message frame is refused as
             # not_ready and never reaches the outbox, the relay or the bot.
-            session = SESSIONS[self.opened % len(SESSIONS)]
             self.opened += 1
-            await self.socket.send(
-                json.dumps({"type": "hello", "session_id": session, "last_seq": 10**9})
-            )
-            while json.loads(await asyncio.wait_for(self.socket.recv(), 60))["type"] != "welcome":
+            await self.socket.send(json.dumps({"type": "hello", "last_seq": 0}))
+            while (answer := json.loads(await asyncio.wait_for(self.socket.recv(), 60)))[
+                "type"
+            ] != "welcome":
                 pass
+            self.sessions.add(answer["session_id"])
         return self.socket
 
     async def exchange(self, frame: str | bytes) -> list[dict[str, Any]]:
@@ -162,7 +167,7 @@ class Page:
 def test_the_widget_socket_survives_generated_frames(bot):
     loop = asyncio.new_event_loop()
     page = Page(bot.web_url)
-    sessions: set[str] = set(SESSIONS)
+    sessions = page.sessions
 
     with Run(bot.stack, "widget") as run:
 
@@ -203,7 +208,7 @@ def test_the_widget_socket_survives_generated_frames(bot):
 
 
 async def _hello(web_url: str) -> dict[str, Any]:
-    client = WidgetClient(web_url, "fuzz-widget-after")
+    client = WidgetClient(web_url)
     try:
         await client.connect(language="en")
         await client.say("hello")

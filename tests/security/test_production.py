@@ -18,6 +18,7 @@ from bot.redis_limits import RedisLimits
 from bot.redis_server import EmbeddedRedis, RedisSettings
 from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port
 from handoff.passwords import hash_password, token_sha256
+from handoff.widget_ids import SECRET_ENV as WIDGET_ID_SECRET_ENV
 from tests.web_service import web_service
 
 START_SECONDS = 120
@@ -30,6 +31,7 @@ def clean_environment(**values: str) -> dict[str, str]:
         "EVA_ENV",
         SECRET_ENV,
         "RASA_API_TOKEN",
+        WIDGET_ID_SECRET_ENV,
         "PUBLIC_URL",
         "WIDGET_ALLOWED_ORIGINS",
         "SHOP_CUSTOMER_TOKEN_SECRET",
@@ -77,6 +79,7 @@ def production_env(config: Path, **values: str) -> dict[str, str]:
         EVA_ENV="production",
         HANDOFF_CONFIG=str(config),
         RASA_API_TOKEN=GOOD_SECRET,
+        WIDGET_ID_SECRET=GOOD_SECRET,
         PUBLIC_URL="https://chat.shop.example",
         **values,
     )
@@ -94,6 +97,7 @@ def test_the_shipped_demo_accounts_stop_a_production_start_in_both_languages():
         assert f"상담원 계정 '{agent_id}': 데모 비밀번호 및 API 토큰" in message
         assert f"agent '{agent_id}' still has the demo password and API token" in message
     assert "RASA_API_TOKEN" in message and "PUBLIC_URL" in message
+    assert f"{WIDGET_ID_SECRET_ENV} is not set" in message
     assert "http://localhost:8080" in message  # the demo's widget origin
 
 
@@ -111,13 +115,29 @@ def test_a_demo_password_under_another_name_is_caught_too(tmp_path):
     assert result.stderr.count("\n  - ") == 1
 
 
+def test_a_short_widget_id_secret_stops_the_web_service(tmp_path):
+    config = production_config(
+        tmp_path / "handoff.yml",
+        [agent("lee", "a long real password", "a-real-token-0123456789abcdef0123456789")],
+    )
+    env = production_env(config, WEB_PORT=str(free_port()))
+    env[WIDGET_ID_SECRET_ENV] = "short-widget"
+    result = start(["-m", "handoff"], env)
+
+    assert result.returncode == REFUSED_EXIT_STATUS
+    assert f"{WIDGET_ID_SECRET_ENV} is too short (12 characters)" in result.stderr
+    assert f"{WIDGET_ID_SECRET_ENV} 값이 너무 짧아요" in result.stderr
+    assert result.stderr.count("\n  - ") == 1
+
+
 def test_a_clean_production_configuration_starts(redis_settings: RedisSettings, tmp_path):
     config = production_config(
         tmp_path / "handoff.yml",
         [agent("lee", "a long real password", "a-real-token-0123456789abcdef0123456789")],
     )
     env = production_env(config)
-    extra = {key: env[key] for key in ("EVA_ENV", "HANDOFF_CONFIG", "RASA_API_TOKEN")}
+    names = ("EVA_ENV", "HANDOFF_CONFIG", "RASA_API_TOKEN", WIDGET_ID_SECRET_ENV)
+    extra = {key: env[key] for key in names}
     extra["PUBLIC_URL"] = env["PUBLIC_URL"]
     with web_service(redis_settings, tmp_path, extra) as port:
         assert port > 0  # it answered /health: the checks passed

@@ -135,8 +135,7 @@ async def _widget(bot: RunningBot) -> None:
     # The opening counts: one, then two messages make three.
     socket = await websocket_connect(url, local_addr=(ip, 0))
     try:
-        hello = {"type": "hello", "session_id": f"rl{uuid.uuid4().hex}", "last_seq": 0}
-        await socket.send(json.dumps({**hello, "language": "ko"}))
+        await socket.send(json.dumps({"type": "hello", "last_seq": 0, "language": "ko"}))
         refused: dict[str, Any] | None = None
         for n in range(3):
             await socket.send(json.dumps({"type": "message", "text": "hi", "client_id": str(n)}))

@@ -123,10 +123,8 @@ async def bot_says(page: WidgetClient, text: str, expected: str) -> None:
 
 
 def test_a_new_widget_socket_asks_again(bot: RunningBot) -> None:
-    session_id = "w" + uuid.uuid4().hex
-
     async def scenario() -> None:
-        page = WidgetClient(bot.web_url, session_id)
+        page = WidgetClient(bot.web_url)
         await page.connect(language="en")
         await bot_says(page, "where is my order?", "16")
         await bot_says(page, PAID[0], CONTACT_QUESTION)
@@ -137,7 +135,7 @@ def test_a_new_widget_socket_asks_again(bot: RunningBot) -> None:
         await page.close()
 
         # ...but the next page in this browser (the same stored session id) asks again.
-        later = WidgetClient(bot.web_url, session_id)
+        later = WidgetClient(bot.web_url, page.session_token)
         await later.connect(last_seq=page.last_seq, language="en")
         await bot_says(later, "cancel my order", CONTACT_QUESTION)
         # Answered as a contact that is none: no order is cancelled.

@@ -9,7 +9,8 @@
  * the page. Talks to the web service over one WebSocket: <server>/webhooks/widget/socket,
  * protocol in docs/widget-protocol.md.
  *
- * Element API: open(), close(), setLanguage("ko"|"en"), send(text), sessionId.
+ * Element API: open(), close(), setLanguage("ko"|"en"), send(text), sessionId (the id the
+ * server issued, "" until it did).
  * Host attributes: data-open, data-connection (connected|reconnecting|offline), data-language,
  * data-handoff (none|queued|with_agent). Each message element has data-seq and data-role;
  * messages not yet stored by the server have data-client-id and data-status
@@ -40,13 +41,15 @@
   const RESEND_AFTER_MS = 15000; // unacknowledged message: send again (the server dedupes)
   const MAX_SEND_TRIES = 5;
   const KEYS = {
-    session: "eva-session-id",
+    session: "eva-session-token",
     lastSeq: "eva-last-seq",
     readSeq: "eva-read-seq",
     queue: "eva-queue",
     open: "eva-open",
   };
-  const SESSION_RE = /^[A-Za-z0-9_-]{8,64}$/;
+  // The conversation id and the server's signature of it (handoff/widget_ids.py): the page
+  // cannot make one up, only keep the one the server issued.
+  const TOKEN_RE = /^([A-Za-z0-9_-]{8,64})\.[A-Za-z0-9_-]{43}$/;
   const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
   const DEFAULT_PRIMARY = "#2b59c3";
   const ROLES = new Set(["user", "bot", "agent", "system"]);
@@ -87,6 +90,7 @@
       withAgent: "상담원 {name}님과 대화 중",
       waitingAgent: "상담원 대기 중",
       error: "요청을 처리하지 못했어요. 잠시 후 다시 시도해 주세요.",
+      newConversation: "이전 대화를 이어갈 수 없어 새 대화를 시작했어요.",
       counter: "{n} / {max}자",
       image: "첨부 이미지",
     },
@@ -125,6 +129,7 @@
       withAgent: "Chatting with {name}",
       waitingAgent: "Waiting for an agent",
       error: "Sorry, that could not be processed. Please try again in a moment.",
+      newConversation: "The earlier conversation could not be continued, so a new one has started.",
       counter: "{n} / {max}",
       image: "Attached image",
     },
@@ -177,12 +182,9 @@
     return Array.from(bytes, (b) => ID_ALPHABET[b & 63]).join("");
   }
 
-  function loadSessionId() {
+  function loadSessionToken() {
     const stored = local.get(KEYS.session);
-    if (stored && SESSION_RE.test(stored)) return stored;
-    const fresh = randomId(24);
-    local.set(KEYS.session, fresh);
-    return fresh;
+    return stored && TOKEN_RE.test(stored) ? stored : "";
   }
 
   function toInt(value) {
@@ -467,8 +469,8 @@ textarea:focus-visible { outline-offset: 0; border-color: #1a4fba; }
       this.typingSentAt = 0;
       this.typingIdleTimer = 0;
       this.lastNotice = { text: "", at: 0 };
-      this.renewedSession = false;
-      this.sessionIdValue = loadSessionId();
+      this.sessionToken = loadSessionToken();
+      this.sessionIdValue = this.sessionToken ? this.sessionToken.split(".")[0] : "";
       this.onLanguageEvent = (event) => this.setLanguage(event.detail);
       this.onOnline = () => this.reconnectNow(true);
       this.onOffline = () => this.updateConnection();
@@ -711,7 +713,8 @@ textarea:focus-visible { outline-offset: 0; border-color: #1a4fba; }
       ws.addEventListener("open", () => {
         if (this.ws !== ws) return;
         this.lastFrameAt = Date.now();
-        const hello = { type: "hello", session_id: this.sessionIdValue, last_seq: this.renderedSeq, language: this.uiLang };
+        const hello = { type: "hello", last_seq: this.renderedSeq, language: this.uiLang };
+        if (this.sessionToken) hello.session_token = this.sessionToken;
         const token = this.getAttribute("customer-token");
         if (token) hello.customer_token = token;
         this.sendFrame(hello, true);
@@ -833,6 +836,16 @@ textarea:focus-visible { outline-offset: 0; border-color: #1a4fba; }
     }
 
     onWelcome(frame) {
+      const token = str(frame.session_token);
+      const match = TOKEN_RE.exec(token);
+      if (match) {
+        this.sessionToken = token;
+        this.sessionIdValue = match[1];
+        local.set(KEYS.session, token);
+      }
+      // Our stored id was refused (expired secret, tampered storage): say why the history
+      // went away; the check below then clears it and rejoins with the new id.
+      if (frame.renewed === true) this.showNotice(this.t("newConversation"), false);
       const serverSeq = toInt(frame.last_seq);
       if (serverSeq < this.renderedSeq) {
         this.restartConversation();
@@ -918,13 +931,6 @@ textarea:focus-visible { outline-offset: 0; border-color: #1a4fba; }
         : "";
       this.showNotice(text || this.t("error"), true);
       if (frame.client_id) this.markFailed(str(frame.client_id));
-      if (frame.code === "bad_session" && !this.renewedSession) {
-        // Once per page: a stored id the server refuses is replaced, not retried forever.
-        this.renewedSession = true;
-        this.sessionIdValue = randomId(24);
-        local.set(KEYS.session, this.sessionIdValue);
-        this.restartConversation();
-      }
     }
 
     // ------------------------------------------------------------ rendering
