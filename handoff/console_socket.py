@@ -1,7 +1,9 @@
 """The console's live feed: handoff events from Redis, pushed to each agent's browser.
 
 Every web service process subscribes to the same Redis channel, so an agent sees a
-shopper's message or a colleague's claim whichever process served it.
+shopper's message or a colleague's claim whichever process served it. The caller's
+access is checked again every few seconds: a feed outlives neither a logout, nor an
+expired session, nor an account or role removed from handoff.yml (issue #21).
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ logger = logging.getLogger(__name__)
 
 SOCKET_PATH = "/agent/socket"
 MAX_FRAME_BYTES = 4096
+# How often an open feed checks that its caller may still have it: a Redis GET for a
+# cookie session, a lookup in the loaded config for a token.
+ACCESS_CHECK_SECONDS = 5.0
+# Close codes the console's page reads (web/agent): sign in again.
+CLOSE_UNAUTHENTICATED = 4401
 
 
 # Events that carry a conversation's words: only for those who may read it.
@@ -81,6 +88,17 @@ async def _receive(ctx: HandoffContext, agent: AgentConfig, ws: Any) -> None:
             logger.debug("ignored console frame: %s", error)
 
 
+async def _watch_access(ctx: HandoffContext, request: Request, ws: Any) -> None:
+    """Returns, after closing the feed, once its caller may no longer have it."""
+    while True:
+        await asyncio.sleep(ACCESS_CHECK_SECONDS)
+        try:
+            await authenticate(ctx.client, ctx.config.get(), request, "agent")
+        except (Unauthenticated, Forbidden):
+            await ws.close(code=CLOSE_UNAUTHENTICATED, reason="unauthenticated")
+            return
+
+
 def blueprint() -> Blueprint:
     socket = Blueprint("handoff_console_socket")
 
@@ -101,11 +119,12 @@ def blueprint() -> Blueprint:
         try:
             agent = await authenticate(ctx.client, ctx.config.get(), request, "agent")
         except (Unauthenticated, Forbidden):
-            await ws.close(code=4401, reason="unauthenticated")
+            await ws.close(code=CLOSE_UNAUTHENTICATED, reason="unauthenticated")
             return
         tasks = [
             asyncio.create_task(_forward(ctx, agent, ws)),
             asyncio.create_task(_receive(ctx, agent, ws)),
+            asyncio.create_task(_watch_access(ctx, request, ws)),
         ]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

@@ -71,14 +71,29 @@ class Browser:
         return request(self.port, "GET", "/api/me", session=self.session).status == 200
 
 
+@dataclass(frozen=True)
+class Service:
+    """The running web service and the handoff.yml it reads (re-read when it changes)."""
+
+    port: int
+    config: Path
+
+
 @pytest.fixture(scope="module")
-def port(redis_settings: RedisSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def service(
+    redis_settings: RedisSettings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
     settings = dataclasses.replace(redis_settings, db=(redis_settings.db + DB_OFFSET) % 16)
     run_dir = tmp_path_factory.mktemp("security-csrf")
     _write_config(run_dir / "handoff.yml")
     env = {"HANDOFF_CONFIG": str(run_dir / "handoff.yml"), "PUBLIC_URL": PUBLIC}
     with web_service(settings, run_dir, env) as started:
-        yield started
+        yield Service(started, run_dir / "handoff.yml")
+
+
+@pytest.fixture(scope="module")
+def port(service: Service) -> int:
+    return service.port
 
 
 @pytest.fixture
