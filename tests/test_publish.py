@@ -33,7 +33,7 @@ import pytest
 from bot.cli import train
 from bot.language import Language
 from bot.publishing import publisher
-from bot.publishing.accuracy import drops
+from bot.publishing.accuracy import drops, score_keys, split_size
 from bot.publishing.messages import MESSAGES, printer
 from bot.publishing.publisher import Setup
 from bot.publishing.rasa_server import LiveModel, RasaServer
@@ -238,7 +238,7 @@ def test_publishing_swaps_the_model_while_shoppers_keep_talking(
     registry = load_registry(releases)
     live_release = registry.release(registry.live)
     assert live_release is not None and registry.file_of(live_release).is_file()
-    assert set(live_release.accuracy or {}) == {"ko", "en"}
+    assert set(live_release.accuracy or {}) == {"ko", "en", "independent/ko", "independent/en"}
     after = _live(bot)
     assert after.model_id == before.model_id
     assert after.file == live_release.file != before.file
@@ -391,8 +391,37 @@ def test_publish_refuses_a_drop_of_more_than_one_point_unless_forced(
 def test_a_drop_of_exactly_one_point_is_allowed() -> None:
     assert drops({"ko": 0.90, "en": 0.95}, {"ko": 0.89, "en": 0.95}) == []
     [drop] = drops({"ko": 0.90, "en": 0.95}, {"ko": 0.90, "en": 0.9399})
-    assert drop.language == "en"
+    assert drop.key == "en"
     assert drop.points == pytest.approx(1.01)
+
+
+def test_a_model_worse_only_on_the_independent_set_is_refused(
+    tmp_path: Path, scores: dict[str, dict[str, float]]
+) -> None:
+    """Issue #20: the held-out split was written with the training data, so a model can
+    gain there by memory while it loses on words nobody here wrote."""
+    old = _fake_model(tmp_path / "old.tar.gz", "old")
+    new = _fake_model(tmp_path / "new.tar.gz", "new")
+    held_out = {"ko": 0.92, "en": 0.96}
+    scores["old"] = held_out | {"independent/ko": 0.88, "independent/en": 0.87}
+    scores["new"] = {"ko": 0.95, "en": 0.97, "independent/ko": 0.88, "independent/en": 0.84}
+    server = FakeServer(None)
+    assert publisher.publish(_setup(tmp_path, server, io.StringIO()), old) == publisher.OK
+    for lang, said in (
+        ("en", "English, independent set intent accuracy would drop by 3.0 points"),
+        ("ko", "영어, 독립 평가 세트 의도 정확도가 3.0점 떨어져요(87.0 % → 84.0 %)"),
+    ):
+        out = io.StringIO()
+        assert publisher.publish(_setup(tmp_path, server, out, lang), new) == publisher.REFUSED
+        assert said in out.getvalue()
+        assert server.live == "old"
+    # A registry from before the independent set was scored compares the split alone.
+    assert drops(held_out, scores["new"]) == []
+
+
+def test_both_sets_are_scored_and_fingerprinted() -> None:
+    assert score_keys(SPLIT) == ["ko", "en", "independent/ko", "independent/en"]
+    assert split_size(SPLIT) > 1300
 
 
 def test_the_live_model_is_scored_through_the_server_once(

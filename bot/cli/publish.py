@@ -1,10 +1,11 @@
 """`eva publish` and `eva rollback`: put a trained model live without restarting the bot.
 
-`eva publish` scores the model on the held-out split (tests/nlu/), compares it with the
-live model and refuses (exit code 1) when Korean or English intent accuracy would drop
-by more than 1 point, unless --force; then it loads the model into the running Rasa
-server (HTTP API PUT /model). `eva rollback` loads the release before the live one.
-Releases are kept in models/releases/ (EVA_RELEASES_DIR), the last five of them.
+`eva publish` scores the model on the held-out split (tests/nlu/) and the independent set
+(tests/nlu/independent/), compares it with the live model and refuses (exit code 1) when
+Korean or English intent accuracy would drop by more than 1 point on either, unless
+--force; then it loads the model into the running Rasa server (HTTP API PUT /model).
+`eva rollback` loads the release before the live one. Releases are kept in
+models/releases/ (EVA_RELEASES_DIR), the last five of them.
 """
 
 from __future__ import annotations

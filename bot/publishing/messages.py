@@ -30,11 +30,14 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "busy": "Another publish or rollback is running (lock {path}). "
         "Try again when it has finished.",
         "no_live_model": "The server has no model loaded, so there is nothing to compare with.",
-        "measuring_live": "Measuring the live model on the held-out split through the server "
+        "measuring_live": "Measuring the live model on the held-out split and the independent "
+        "set through the server "
         "({count} examples)…",
-        "evaluating": "Evaluating {path} on the held-out split…",
+        "evaluating": "Evaluating {path} on the held-out split and the independent set…",
         "same_model": "This model is the live one; it is loaded again.",
-        "score_header": "Intent accuracy on the held-out split (tests/nlu/):",
+        "score_header": "Intent accuracy on the held-out split (tests/nlu/) and the independent "
+        "set (tests/nlu/independent/):",
+        "set.independent": "{language}, independent set",
         "score_line": "  {language}: live {live} → new {new} ({delta} points)",
         "score_line_new": "  {language}: new {new}",
         "refused": "Not published: {language} intent accuracy would drop by {drop} points "
@@ -75,11 +78,13 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "파일을 고치거나 다른 곳으로 옮겨 주세요.",
         "busy": "다른 배포나 롤백이 진행 중이에요(잠금 {path}). 끝난 뒤 다시 시도해 주세요.",
         "no_live_model": "서버에 불러온 모델이 없어서 비교할 대상이 없어요.",
-        "measuring_live": "서비스 중인 모델을 서버를 통해 평가용 데이터로 측정하고 있어요"
-        "(예문 {count}개)…",
-        "evaluating": "{path}을(를) 평가용 데이터로 평가하고 있어요…",
+        "measuring_live": "서비스 중인 모델을 서버를 통해 평가용 데이터와 독립 평가 세트로 "
+        "측정하고 있어요(예문 {count}개)…",
+        "evaluating": "{path}을(를) 평가용 데이터와 독립 평가 세트로 평가하고 있어요…",
         "same_model": "지금 서비스 중인 모델과 같은 모델이에요. 다시 불러올게요.",
-        "score_header": "평가용 데이터(tests/nlu/)의 의도 정확도:",
+        "score_header": "평가용 데이터(tests/nlu/)와 독립 평가 세트(tests/nlu/independent/)의 "
+        "의도 정확도:",
+        "set.independent": "{language}, 독립 평가 세트",
         "score_line": "  {language}: 서비스 중 {live} → 새 모델 {new} ({delta}점)",
         "score_line_new": "  {language}: 새 모델 {new}",
         "refused": "배포하지 않았어요: {language} 의도 정확도가 {drop}점 떨어져요"
@@ -112,6 +117,17 @@ def message(language: Language, key: str, /, **params: Any) -> str:
 
 def language_name(language: Language, of: str) -> str:
     return MESSAGES[language][f"lang.{of}"]
+
+
+def score_name(language: Language, key: str) -> str:
+    """What a score (bot.publishing.accuracy's keys) is called: "Korean", or "Korean,
+    independent set"."""
+    of, _, independent_language = key.partition("/")
+    if not independent_language:
+        return language_name(language, of)
+    return message(
+        language, "set.independent", language=language_name(language, independent_language)
+    )
 
 
 def duration(language: Language, seconds: float) -> str:

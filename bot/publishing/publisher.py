@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.language import SUPPORTED_LANGUAGES, Language
+from bot.language import Language
 from bot.publishing.accuracy import (
     MAX_DROP_POINTS,
     Drop,
     drops,
     model_accuracy,
     parser_accuracy,
+    score_keys,
     split_fingerprint,
     split_size,
 )
 from bot.publishing.archive import ModelFileError, model_id
-from bot.publishing.messages import language_name
+from bot.publishing.messages import score_name
 from bot.publishing.rasa_server import LiveModel, RasaServer, ServerError
 from bot.publishing.registry import (
     Accuracy,
@@ -121,24 +122,24 @@ def _candidate_accuracy(
 
 def _show_scores(setup: Setup, live: Accuracy | None, new: Accuracy) -> None:
     setup.say("score_header")
-    for language in SUPPORTED_LANGUAGES:
-        name = language_name(setup.language, language)
-        if live is None or language not in live:
-            setup.say("score_line_new", language=name, new=_percent(new.get(language, 0.0)))
+    for key in score_keys(setup.split):
+        name = score_name(setup.language, key)
+        if live is None or key not in live:
+            setup.say("score_line_new", language=name, new=_percent(new.get(key, 0.0)))
             continue
-        delta = 100 * (new.get(language, 0.0) - live[language])
+        delta = 100 * (new.get(key, 0.0) - live[key])
         setup.say(
             "score_line",
             language=name,
-            live=_percent(live[language]),
-            new=_percent(new.get(language, 0.0)),
+            live=_percent(live[key]),
+            new=_percent(new.get(key, 0.0)),
             delta=f"{delta:+.1f}",
         )
 
 
 def _drop_params(setup: Setup, drop: Drop) -> dict[str, Any]:
     return {
-        "language": language_name(setup.language, drop.language),
+        "language": score_name(setup.language, drop.key),
         "drop": _points(drop.points),
         "live": _percent(drop.live),
         "new": _percent(drop.new),

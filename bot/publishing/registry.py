@@ -1,10 +1,11 @@
 """The published models: `models/releases/registry.json` and a copy of each model.
 
 Each release keeps its model file (`<release>.tar.gz`, so retraining models/current.tar.gz
-never changes what is live) and the held-out accuracy it had when published. The
-registry also remembers the accuracy of models it measured without publishing them
-(the live model a server was started with, a refused candidate), keyed by model id and
-by a fingerprint of the held-out split, so no model is scored twice on the same split.
+never changes what is live) and the accuracy it had when published (held-out split and
+independent set, bot/publishing/accuracy.py). The registry also remembers the accuracy of
+models it measured without publishing them (the live model a server was started with, a
+refused candidate), keyed by model id and by a fingerprint of the scored files, so no
+model is scored twice on the same sets.
 """
 
 from __future__ import annotations
