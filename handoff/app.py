@@ -110,7 +110,7 @@ def create_app(name: str = "eva_web") -> Sanic:
         return response.html(
             page.replace("{{WIDGET_SERVER}}", html.escape(public_url())),
             headers={
-                "Content-Security-Policy": content_security_policy(inline_styles=True),
+                "Content-Security-Policy": content_security_policy(),
                 "X-Content-Type-Options": "nosniff",
                 "Referrer-Policy": "same-origin",
             },
