@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from sanic import Sanic, response
-from sanic.exceptions import NotFound, PayloadTooLarge
+from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -25,7 +25,7 @@ from bot.stack import PROJECT_DIR
 from handoff import api, console, console_socket, editor, widget_socket
 from handoff.config import LiveConfig, config_path
 from handoff.context import HandoffContext
-from handoff.errors import error_response
+from handoff.malformed import refuse_malformed_requests
 from handoff.rasa_api import RasaApi
 from handoff.retention import end_idle_conversations
 from handoff.web_pages import serve_static
@@ -82,10 +82,7 @@ def create_app(name: str = "eva_web") -> Sanic:
         await app.ctx.handoff.rasa.close()
         await app.ctx.handoff.client.close()
 
-    def too_large(request: Request, exception: Exception) -> HTTPResponse:
-        return error_response("body_too_large", 413)
-
-    app.error_handler.add(PayloadTooLarge, too_large)
+    refuse_malformed_requests(app)
 
     @app.on_response
     async def security_headers(request: Request, reply: HTTPResponse) -> None:
