@@ -28,6 +28,7 @@ from handoff.context import HandoffContext
 from handoff.malformed import refuse_malformed_requests
 from handoff.rasa_api import RasaApi
 from handoff.retention import end_idle_conversations
+from handoff.retention_backfill import backfill_retention
 from handoff.web_pages import serve_static
 from handoff.web_security import HSTS, content_security_policy, public_url, uses_https
 from handoff.widget_ids import WidgetIds
@@ -40,8 +41,17 @@ SWEEP_SECONDS = 30.0
 
 
 async def _sweep(ctx: HandoffContext) -> None:
+    backfilled = False
     while True:
         try:
+            if not backfilled:
+                # Once a start, before the first sweep: what was stored before retention
+                # existed (retries on the next sweep if Redis fails meanwhile).
+                adopted, tickets = await backfill_retention(
+                    ctx.client, ctx.service.config.retention
+                )
+                logger.info("retention: %d old conversations, %d old tickets", adopted, tickets)
+                backfilled = True
             await ctx.service.transcripts.resume()
             await ctx.service.drop_abandoned()
             await end_idle_conversations(ctx.client, ctx.service.config.retention)
