@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from sanic import Sanic, response
-from sanic.exceptions import NotFound, PayloadTooLarge
+from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -25,9 +25,10 @@ from bot.stack import PROJECT_DIR
 from handoff import api, console, console_socket, editor, widget_socket
 from handoff.config import LiveConfig, config_path
 from handoff.context import HandoffContext
-from handoff.errors import error_response
+from handoff.malformed import refuse_malformed_requests
 from handoff.rasa_api import RasaApi
 from handoff.retention import end_idle_conversations
+from handoff.retention_backfill import backfill_retention
 from handoff.web_pages import serve_static
 from handoff.web_security import HSTS, content_security_policy, public_url, uses_https
 from handoff.widget_ids import WidgetIds
@@ -40,8 +41,17 @@ SWEEP_SECONDS = 30.0
 
 
 async def _sweep(ctx: HandoffContext) -> None:
+    backfilled = False
     while True:
         try:
+            if not backfilled:
+                # Once a start, before the first sweep: what was stored before retention
+                # existed (retries on the next sweep if Redis fails meanwhile).
+                adopted, tickets = await backfill_retention(
+                    ctx.client, ctx.service.config.retention
+                )
+                logger.info("retention: %d old conversations, %d old tickets", adopted, tickets)
+                backfilled = True
             await ctx.service.transcripts.resume()
             await ctx.service.drop_abandoned()
             await end_idle_conversations(ctx.client, ctx.service.config.retention)
@@ -82,10 +92,7 @@ def create_app(name: str = "eva_web") -> Sanic:
         await app.ctx.handoff.rasa.close()
         await app.ctx.handoff.client.close()
 
-    def too_large(request: Request, exception: Exception) -> HTTPResponse:
-        return error_response("body_too_large", 413)
-
-    app.error_handler.add(PayloadTooLarge, too_large)
+    refuse_malformed_requests(app)
 
     @app.on_response
     async def security_headers(request: Request, reply: HTTPResponse) -> None:
@@ -110,7 +117,7 @@ def create_app(name: str = "eva_web") -> Sanic:
         return response.html(
             page.replace("{{WIDGET_SERVER}}", html.escape(public_url())),
             headers={
-                "Content-Security-Policy": content_security_policy(inline_styles=True),
+                "Content-Security-Policy": content_security_policy(),
                 "X-Content-Type-Options": "nosniff",
                 "Referrer-Policy": "same-origin",
             },

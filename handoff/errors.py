@@ -25,6 +25,11 @@ ERRORS: dict[str, tuple[str, str]] = {
     "message_too_long": ("메시지가 너무 길어요.", "That message is too long."),
     "resolution_required": ("종료 사유를 적어 주세요.", "Please give a resolution."),
     "body_too_large": ("요청이 너무 커요.", "The request is too large."),
+    "invalid_form": (
+        "요청 본문이 올바른 폼이 아니에요(UTF-8 application/x-www-form-urlencoded).",
+        "The body must be a form (UTF-8 application/x-www-form-urlencoded).",
+    ),
+    "bad_request": ("요청 형식이 올바르지 않아요.", "The request is malformed."),
     "bot_unavailable": (
         "챗봇 서버에 연결할 수 없어 저장하지 못했어요. 다시 시도해 주세요.",
         "The bot server did not answer, so nothing was saved. Please try again.",

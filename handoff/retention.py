@@ -7,7 +7,8 @@ for `retention.ended_after_minutes` and it is neither waiting for nor with an ag
 the web service's sweeper ends it: every key it has (tracker, messages, handoff record,
 who held it) gets the retention as its time to live, its messages for replay at most a
 week (bot.outbox.KEEP_SECONDS). Tickets get theirs when they are made
-(handoff/tickets.py).
+(handoff/tickets.py). What was stored before retention existed is found by
+handoff/retention_backfill.py.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from handoff.auth import (
     start_session,
 )
 from handoff.config import AgentConfig, HandoffConfig
+from handoff.malformed import form_fields
 from handoff.passwords import hash_password, verify_password
 from handoff.signin_throttle import TOO_MANY, SignInThrottle
 from handoff.web_pages import Pages, redirect, set_cookie
@@ -73,11 +74,6 @@ async def _check(config: HandoffConfig, agent_id: str, password: str) -> AgentCo
         await loop.run_in_executor(None, verify_password, password, _decoy_hash())
         return None
     return await loop.run_in_executor(None, check_password, config, agent_id, password)
-
-
-def _form_value(request: Request, name: str) -> str:
-    value = request.form.get(name) if request.form else None
-    return value if isinstance(value, str) else ""
 
 
 class SignIn:
@@ -164,9 +160,10 @@ class SignIn:
             # choosing; a browser always names the page's origin, other clients may not.
             if request_origin(request) and not from_our_pages(request):
                 return self._forbidden(request, signed_in=False, message=CSRF_REFUSED)
-            agent_id = _form_value(request, "agent_id").strip()
+            form = form_fields(request)
+            agent_id = form.get("agent_id", "").strip()
             shown_id = agent_id[:MAX_AGENT_ID_CHARS]
-            password = _form_value(request, "password")
+            password = form.get("password", "")
             throttle = SignInThrottle(ctx.client, config.signin)
             ip = client_ip(request)
             # Before the password is looked at: a blocked guesser learns nothing and
@@ -206,7 +203,7 @@ class SignIn:
         async def logout(request: Request) -> HTTPResponse:
             if session_id := request.cookies.get(SESSION_COOKIE):
                 # Only our own logout button: another site must not end agents' sessions.
-                if not csrf_ok(request, session_id, _form_value(request, CSRF_FIELD)):
+                if not csrf_ok(request, session_id, form_fields(request).get(CSRF_FIELD)):
                     return self._forbidden(request, signed_in=True, message=CSRF_REFUSED)
                 await end_session(context(request).client, session_id)
             reply = redirect(self.login_path)

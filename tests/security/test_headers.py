@@ -1,6 +1,7 @@
-"""Browser-side hardening (issue #21, low and Web): a Content-Security-Policy on every
-page, the demo shop included, and, when PUBLIC_URL is https, Secure cookies and HSTS
-even though the service itself is reached by http (behind a TLS proxy).
+"""Browser-side hardening (issue #21, low and Web): a Content-Security-Policy without
+'unsafe-inline' on every page, the demo shop included, and, when PUBLIC_URL is https,
+Secure cookies and HSTS even though the service itself is reached by http (behind a TLS
+proxy).
 
 Two web services (`python -m handoff`, real Redis, no Rasa): one public by https, one
 by the demo's plain http.
@@ -75,6 +76,8 @@ def test_every_page_has_a_policy_that_runs_only_our_script_files(https_port: int
         assert page.headers.get_content_type() == "text/html"
     policy = _policy(page)
     assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert "unsafe-" not in page.headers["Content-Security-Policy"]
     assert policy["frame-ancestors"] == "'none'"
     assert policy["object-src"] == "'none'"
     # The socket named by PUBLIC_URL, and never a host taken from the request.
@@ -88,8 +91,14 @@ def test_the_demo_shop_has_no_inline_script_and_a_policy(https_port: int) -> Non
     scripts = re.findall(r"<script\b[^>]*>", page.body)
     assert scripts and all(" src=" in tag for tag in scripts)
     assert "evil.example" not in page.headers["Content-Security-Policy"]
-    # Its own behaviour is a file the policy allows.
+    # Nothing inline anywhere on the page: neither a <style> block nor a style attribute.
+    assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
+    assert not re.search(r"<style\b|\sstyle\s*=", page.body, re.IGNORECASE)
+    # Its own behaviour and look are files the policy allows.
     assert request(https_port, "GET", "/demo/demo.js").status == 200
+    stylesheet = request(https_port, "GET", "/demo/demo.css")
+    assert stylesheet.status == 200
+    assert stylesheet.headers.get_content_type() == "text/css"
     assert request(https_port, "GET", "/demo/index.html").status == 404
 
 

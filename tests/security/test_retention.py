@@ -13,6 +13,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import pytest
@@ -32,7 +33,14 @@ from bot.tracker.lock_store import RedisTicketLockStore
 from bot.tracker.redis_store import AppendOnlyRedisTrackerStore
 from handoff.config import TicketConfig
 from handoff.queue import CLOSED, HandoffQueue, Outcome, conversation_key, held_key
-from handoff.retention import RetentionSettings, end_idle_conversations, parse_retention
+from handoff.retention import (
+    DAY_SECONDS,
+    RetentionSettings,
+    end_idle_conversations,
+    ended_keys,
+    parse_retention,
+)
+from handoff.retention_backfill import SCAN_BATCH, backfill_retention
 from handoff.tickets import TICKET_KEY, EmlOutbox, create_ticket
 from tests.redis_servers import embedded_redis
 
@@ -231,3 +239,77 @@ def test_every_client_gives_up_on_a_redis_that_never_answers():
         assert all(isinstance(failure, redis.exceptions.TimeoutError) for failure in failures)
     finally:
         silent.close()
+
+
+def test_keys_stored_before_retention_existed_get_its_expiry(small_redis, tmp_path):
+    """Keys written before retention existed have no time to live and no conversation
+    of theirs is listed in ACTIVE_KEY. The backfill (SCAN, in batches: more old
+    conversations than one batch) hands them to the sweeper, which ends those idle for
+    long enough and never one with an agent; tickets expire `days` after they were made."""
+    old, closed, with_agent = (f"{name}-{uuid.uuid4().hex[:8]}" for name in "ocw")
+    bulk = [f"bulk-{uuid.uuid4().hex[:8]}-{n}" for n in range(SCAN_BATCH + 100)]
+    config = TicketConfig(tmp_path, "eva@shop.example", "help@shop.example", 48, 20)
+
+    async def ticket(client: redis.asyncio.Redis, days_ago: int) -> str:
+        made = await create_ticket(
+            client,
+            config,
+            EmlOutbox(tmp_path),
+            kind="message",
+            conversation_id=closed,
+            language="ko",
+            team="ko",
+            contact="shopper@example.com",
+            message="연락 주세요",
+            keep_seconds=SETTINGS.seconds,
+            now=datetime.now(timezone.utc) - timedelta(days=days_ago),
+        )
+        return TICKET_KEY.format(id=made.id)
+
+    async def scenario(client: redis.asyncio.Redis) -> tuple[list[str], list[str], str, str]:
+        store, queue, outbox = tracker_store(small_redis), HandoffQueue(client), Outbox(client)
+        for sender in (old, closed, with_agent):
+            await say(store, sender, "주문 어디쯤 왔나요? where is my order")
+            await outbox.append(sender, {"role": "bot", "text": "order 1234"})
+        for sender in bulk:
+            await say(store, sender, "hello")
+        for sender in (closed, with_agent):
+            await queue.enqueue(sender, "ko", "ko", "Asia/Seoul", "주문")
+            assert await queue.claim(sender, "minji", 3, ("ko",)) is Outcome.OK
+        assert await queue.release(closed, "minji", CLOSED, "solved") is Outcome.OK
+        recent, ancient = await ticket(client, 1), await ticket(client, 100)
+        # What the keys looked like before retention: nothing listed, no time to live.
+        await client.delete(ACTIVE_KEY)
+        for sender in (old, closed, with_agent, *bulk):
+            for key in ended_keys(sender):
+                await client.persist(key)
+        for key in (recent, ancient):
+            await client.persist(key)
+
+        adopted, tickets = await backfill_retention(client, SETTINGS)
+        assert adopted == 3 + len(bulk) and tickets == 2
+        # Just written: not idle yet, so the sweeper ends none of them now ...
+        early = await end_idle_conversations(client, SETTINGS)
+        # ... and two hours later all but the one with an agent, a batch a sweep.
+        gone: list[str] = []
+        while ended := await end_idle_conversations(client, SETTINGS, now=time.time() + LATER):
+            gone.extend(ended)
+        return early, gone, recent, ancient
+
+    early, gone, recent, ancient = run(small_redis, scenario)
+
+    assert early == []
+    assert sorted(gone) == sorted([old, closed, *bulk])
+    days = SETTINGS.seconds
+    for sender in (old, closed, bulk[0], bulk[-1]):
+        for key in (events_key(sender), window_key(sender)):
+            assert ttl(small_redis, key) in about(days), key
+    for sender in (old, closed):
+        assert ttl(small_redis, stream_key(sender)) in about(min(KEEP_SECONDS, days))
+    assert ttl(small_redis, conversation_key(closed)) in about(days)
+    # With an agent: in progress, no time to live.
+    for key in (events_key(with_agent), stream_key(with_agent), conversation_key(with_agent)):
+        assert ttl(small_redis, key) == -1, key
+    # A ticket made a day ago has the rest of its 30 days; one made 100 days ago is gone.
+    assert ttl(small_redis, recent) in about(days - DAY_SECONDS)
+    assert ttl(small_redis, ancient) == -2

@@ -436,6 +436,26 @@ textarea:focus-visible { outline-offset: 0; border-color: #1a4fba; }
 }
 `;
 
+  /**
+   * Gives a shadow root the widget's CSS. A constructable stylesheet is CSSOM, which no
+   * Content-Security-Policy restricts, so the widget keeps its look on a page whose
+   * policy says style-src 'self' (ours, and many shops'). A <style> element is only for
+   * browsers without adoptedStyleSheets (Safari before 16.4, Firefox before 101): there a
+   * strict policy blocks it, as it would any inline style.
+   */
+  let sheet = null;
+  function adoptStyles(root) {
+    if ("adoptedStyleSheets" in ShadowRoot.prototype && "replaceSync" in CSSStyleSheet.prototype) {
+      if (!sheet) {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+      }
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.append(el("style", {}, CSS));
+    }
+  }
+
   // ---------------------------------------------------------------- the element
 
   class EvaChat extends HTMLElement {
@@ -563,7 +583,8 @@ textarea:focus-visible { outline-offset: 0; border-color: #1a4fba; }
         el("div", { class: "composer" }, el("div", { class: "toolbar" }, ui.agent), ui.form, ui.counter));
 
       wrap.append(ui.launcher, ui.panel);
-      root.append(el("style", {}, CSS), wrap);
+      adoptStyles(root);
+      root.append(wrap);
       this.bindEvents();
       for (const entry of this.queue) this.renderOutgoing(entry); // typed on an earlier page
     }
