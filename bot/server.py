@@ -1,6 +1,10 @@
 """`python -m bot.server run|train ...`: Rasa's own command line, with bot/speedups.py installed
 and `rasa train`'s validation run beside the training (bot/background_validation.py).
 
+`run` takes the API's JWT secret from RASA_API_TOKEN and adds it to the arguments here,
+in-process (bot/api_auth.py): /proc/PID/cmdline, and so `ps`, show the arguments the
+process was started with, never this one.
+
 Kiwi's dictionaries and model (300 MB) are loaded here, before Sanic forks its
 workers (SANIC_WORKERS), so that every worker shares one copy instead of loading its
 own. Everything loaded by then is frozen out of the garbage collector's sight
@@ -10,7 +14,11 @@ inherit it.
 
 from __future__ import annotations
 
+import os
+import sys
+
 from bot import background_validation, heap_freeze, speedups
+from bot.api_auth import rasa_arguments
 from bot.nlu.ko_en_tokenizer import kiwi
 from bot.nlu.sentence_encoder import USE_MULTILINGUAL, load_encoder
 
@@ -25,6 +33,8 @@ def main() -> None:
     heap_freeze.freeze_what_is_loaded()
     from rasa.__main__ import main as rasa_main
 
+    if sys.argv[1:2] == ["run"]:
+        sys.argv += rasa_arguments(os.environ)
     rasa_main()
 
 
