@@ -18,12 +18,24 @@ import os
 import sys
 
 from bot import background_validation, heap_freeze, speedups
-from bot.api_auth import rasa_arguments
+from bot.api_auth import TOKEN_ENV, rasa_arguments
 from bot.nlu.ko_en_tokenizer import kiwi
 from bot.nlu.sentence_encoder import USE_MULTILINGUAL, load_encoder
 
+NO_SECRET = (
+    f"{TOKEN_ENV} 값이 없어요. Rasa HTTP API(--enable-api)는 이 비밀값으로 서명한 JWT에만 "
+    "열려요. 설정하세요(make run은 자동으로 만들어요).\n"
+    f"{TOKEN_ENV} is not set. Rasa's HTTP API (--enable-api) opens only to JWTs signed with "
+    "it: set it (make run makes one up)."
+)
+
 
 def main() -> None:
+    # Checked before the slow loading below. Without a secret Rasa would start its API
+    # open to anyone, who could then read and write every conversation.
+    serving = sys.argv[1:2] == ["run"]
+    if serving and "--enable-api" in sys.argv and not os.environ.get(TOKEN_ENV):
+        sys.exit(NO_SECRET)
     speedups.install()
     background_validation.install()
     kiwi().tokenize("안녕하세요")
@@ -33,7 +45,7 @@ def main() -> None:
     heap_freeze.freeze_what_is_loaded()
     from rasa.__main__ import main as rasa_main
 
-    if sys.argv[1:2] == ["run"]:
+    if serving:
         sys.argv += rasa_arguments(os.environ)
     rasa_main()
 

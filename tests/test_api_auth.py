@@ -39,9 +39,7 @@ def test_a_minted_token_is_what_rasa_asks_of_an_admin_and_expires_in_minutes() -
         _bearer(
             jwt.encode({"user": {"role": "user"}, "exp": int(time.time()) + 60}, SECRET, ALGORITHM)
         ),
-        _bearer(
-            jwt.encode({"user": {"role": "admin"}, "exp": int(time.time()) + 60}, "", "none")
-        ),
+        _bearer(jwt.encode({"user": {"role": "admin"}, "exp": int(time.time()) + 60}, "", "none")),
         _bearer("not.a.jwt"),
         _bearer("\udcff\udcfe"),
     ],

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from rasa.__main__ import create_argument_parser
 
 from bot.api_auth import rasa_arguments
-from bot.stack import Stack, StackConfig
+from bot.stack import PROJECT_DIR, Stack, StackConfig
 
 
 @pytest.mark.parametrize(
@@ -34,3 +37,19 @@ def test_the_api_secret_reaches_rasa_whole_and_never_the_command_line(
     assert arguments.auth_token is None
     assert arguments.port == 5123
     assert arguments.enable_api is True
+
+
+def test_the_rasa_server_will_not_open_its_api_without_a_secret() -> None:
+    environment = {name: value for name, value in os.environ.items() if name != "RASA_API_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.server", "run", "--enable-api", "--model", "none.tar.gz"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "RASA_API_TOKEN 값이 없어요" in result.stderr
+    assert "RASA_API_TOKEN is not set" in result.stderr
