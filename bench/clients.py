@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 
 from bench.script import Turn
+from bot.api_auth import bearer_headers
 
 
 def new_http_session() -> aiohttp.ClientSession:
@@ -51,19 +52,19 @@ class RestShopper:
 
 
 class ParseClient:
-    """`POST /model/parse?token=...`: the NLU model alone, one message a call."""
+    """`POST /model/parse` with a Bearer JWT: the NLU model alone, one message a call."""
 
-    def __init__(self, http: aiohttp.ClientSession, rasa_url: str, token: str) -> None:
+    def __init__(self, http: aiohttp.ClientSession, rasa_url: str, secret: str) -> None:
         self.http = http
         self.url = f"{rasa_url}/model/parse"
-        self.token = token
+        self.secret = secret
 
     async def open(self, language: str) -> None:
         return None
 
     async def say(self, turn: Turn) -> None:
         async with self.http.post(
-            self.url, params={"token": self.token}, json={"text": turn.text}
+            self.url, headers=bearer_headers(self.secret), json={"text": turn.text}
         ) as response:
             body = await response.json(content_type=None)
             if response.status != 200 or not isinstance(body, dict) or "intent" not in body:

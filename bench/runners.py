@@ -1,9 +1,9 @@
 """Starting and stopping the two systems under test on free loopback ports.
 
 Ours is the stack `make run` starts (bot.stack): Redis, the action server, the Rasa
-server and the web service. The baseline is a stock `rasa run` with the stock REST
-channel and stock Redis stores (bench/baseline/), next to our Redis (another database)
-and our action server, which its stories' custom actions need.
+server and the web service. The baseline is a stock `rasa run` (bench/stock_rasa.py)
+with the stock REST channel and stock Redis stores (bench/baseline/), next to our Redis
+(another database) and our action server, which its stories' custom actions need.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.handoffs import handoff_config
 from bot.action_secret import SECRET_ENV
+from bot.api_auth import TOKEN_ENV
 from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port, wait_for_http
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -132,6 +133,7 @@ class BaselineServer:
                 "BASELINE_REDIS_DB": str(BASELINE_REDIS_DB),
                 "ACTION_ENDPOINT_URL": f"{self.ours.stack.config.action_url}/webhook",
                 SECRET_ENV: self.ours.stack.action_secret,
+                TOKEN_ENV: self.token,
                 "PYTHONPATH": str(PROJECT_DIR),
                 "RASA_TELEMETRY_ENABLED": "false",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -144,7 +146,7 @@ class BaselineServer:
         command = [
             sys.executable,
             "-m",
-            "rasa",
+            "bench.stock_rasa",
             "run",
             "--model",
             str(self.model),
@@ -157,7 +159,6 @@ class BaselineServer:
             "--port",
             str(self.port),
             "--enable-api",
-            f"--auth-token={self.token}",  # one argument: the token may begin with "-"
         ]
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log_file:

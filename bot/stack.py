@@ -135,7 +135,8 @@ class Stack:
         self.redis_settings: RedisSettings | None = None
         self.processes: list[subprocess.Popen[bytes]] = []
         # The handoff service writes agent messages into Rasa trackers through the
-        # HTTP API; the token keeps everyone else out of it.
+        # HTTP API; callers sign short-lived JWTs with this secret (bot/api_auth.py),
+        # which keeps everyone else out of it.
         self.rasa_api_token = os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(24)
         # What the Rasa server shows the action server (endpoints.yml sends it as a
         # header). The demo makes one up; production must set its own, so none is made
@@ -218,10 +219,9 @@ class Stack:
             self.config.host,
             "--port",
             str(self.config.rasa_port),
+            # No secret here: the command line is in `ps` for every user of the machine.
+            # bot.server gives Rasa the JWT secret from RASA_API_TOKEN in the environment.
             "--enable-api",
-            # One argument: a token may begin with "-", which argparse would
-            # otherwise take for an option and exit with a usage error.
-            f"--auth-token={self.rasa_api_token}",
         ]
 
     def start(self, timeout: float = 180.0) -> None:

@@ -3,6 +3,9 @@
 Agent messages and the bot's pause/resume are written into the Rasa tracker, so the
 conversation keeps one transcript whoever spoke; the API takes the conversation's
 lock, so these writes never interleave with a turn the bot is processing.
+
+Each call carries a fresh short-lived JWT signed with RASA_API_TOKEN in its
+Authorization header (bot/api_auth.py); the secret itself never leaves this process.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot import api_auth
+
 # A turn waits for the model and the action server, on a server that may be under load.
 TURN_TIMEOUT_SECONDS = 60.0
 
@@ -22,9 +27,9 @@ class RasaUnavailable(Exception):
 
 
 class RasaApi:
-    def __init__(self, url: str, token: str | None, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, secret: str | None, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
-        self.token = token
+        self.secret = secret
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -32,14 +37,8 @@ class RasaApi:
     def from_environment(cls) -> RasaApi:
         return cls(
             os.environ.get("RASA_URL", "http://localhost:5005"),
-            os.environ.get("RASA_API_TOKEN") or None,
+            os.environ.get(api_auth.TOKEN_ENV) or None,
         )
-
-    def _params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        params = dict(extra or {})
-        if self.token:
-            params["token"] = self.token
-        return params
 
     async def _request(
         self,
@@ -55,7 +54,13 @@ class RasaApi:
         options = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout else {}
         try:
             async with self._session.request(
-                method, f"{self.url}{path}", json=payload, params=self._params(params), **options
+                method,
+                f"{self.url}{path}",
+                json=payload,
+                params=params,
+                # Minted per call: each lives minutes, a session may live for days.
+                headers=api_auth.bearer_headers(self.secret),
+                **options,
             ) as reply:
                 if reply.status >= 400:
                     raise RasaUnavailable(f"{method} {path}: HTTP {reply.status}")

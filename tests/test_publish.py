@@ -67,9 +67,12 @@ CLI_TIMEOUT = 900
 # --- helpers --------------------------------------------------------------------------
 
 
-def _environment(releases: Path) -> dict[str, str]:
+def _environment(releases: Path, secret: str = "") -> dict[str, str]:
+    """The CLI's environment; `secret` the server's RASA_API_TOKEN, which is where a
+    publisher keeps it: a --token on the command line would show in `ps`."""
     return {
         **os.environ,
+        **({"RASA_API_TOKEN": secret} if secret else {}),
         "EVA_RELEASES_DIR": str(releases),
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -77,14 +80,11 @@ def _environment(releases: Path) -> dict[str, str]:
 
 
 def _eva(bot: RunningBot, releases: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "bot.cli.main", *args]
-    # `--token=…` in one word: a generated token starts with "-" one time in 64, and
-    # argparse would take it for an option.
-    command += ["--server", bot.rasa_url, f"--token={bot.stack.rasa_api_token}"]
+    command = [sys.executable, "-m", "bot.cli.main", *args, "--server", bot.rasa_url]
     return subprocess.run(
         command,
         cwd=PROJECT_DIR,
-        env=_environment(releases),
+        env=_environment(releases, bot.stack.rasa_api_token),
         capture_output=True,
         text=True,
         timeout=CLI_TIMEOUT,
@@ -205,11 +205,11 @@ def test_publishing_swaps_the_model_while_shoppers_keep_talking(
 ) -> None:
     before = _live(bot)
     command = [sys.executable, "-m", "bot.cli.main", "publish", "--model", str(model_path)]
-    command += ["--server", bot.rasa_url, f"--token={bot.stack.rasa_api_token}", "--lang", "en"]
+    command += ["--server", bot.rasa_url, "--lang", "en"]
     process = subprocess.Popen(
         command,
         cwd=PROJECT_DIR,
-        env=_environment(releases),
+        env=_environment(releases, bot.stack.rasa_api_token),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -304,6 +304,8 @@ def test_a_wrong_token_or_no_earlier_release_is_explained(
     bot: RunningBot, model_path: Path, tmp_path: Path
 ) -> None:
     command = [sys.executable, "-m", "bot.cli.main", "rollback", "--lang", "en"]
+    # --token still names the secret (it overrides RASA_API_TOKEN); this one signs
+    # JWTs the server refuses.
     command += ["--server", bot.rasa_url, "--token=not-the-token"]
     wrong = subprocess.run(
         command, cwd=PROJECT_DIR, env=_environment(tmp_path), capture_output=True, text=True

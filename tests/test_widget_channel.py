@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from websockets.exceptions import InvalidStatusCode
 
+from bot.api_auth import bearer_headers, mint
 from shop.identity import sign_customer_token
 from tests.conftest import TOKEN_SECRET, RunningBot
+from tests.http import post_json
 from tests.widget_client import WidgetClient, messages
 
 
@@ -160,12 +163,25 @@ def test_only_the_web_service_may_ask_the_rasa_server_for_a_widget_turn(bot: Run
     session = token.split(".")[0]
     url = f"{bot.rasa_url}/webhooks/widget/turn"
     body = {"session_id": session, "message": "hello", "metadata": {"language": "en"}}
+    secret = bot.stack.rasa_api_token
     assert bot.post(url, body)[0] == 401
-    assert bot.post(f"{url}?token=wrong", body)[0] == 401
-    authorised = f"{url}?token={bot.stack.rasa_api_token}"
-    assert bot.post(authorised, {**body, "session_id": "bad id!"})[0] == 400
-    assert bot.post(authorised, {**body, "message": 42})[0] == 400
-    status, reply = bot.post(authorised, body)
+    # The secret itself, in the URL (where Rasa's own token went) or in the header, is no
+    # credential: only a JWT it signed, unexpired.
+    assert bot.post(f"{url}?token={secret}", body)[0] == 401
+    assert post_json(url, body, headers={"Authorization": f"Bearer {secret}"})[0] == 401
+    expired = {"Authorization": f"Bearer {mint(secret, lifetime=-3600)}"}
+    assert post_json(url, body, headers=expired)[0] == 401
+    forged = bearer_headers("not-the-secret-but-long-enough-to-sign")
+    status, refusal = post_json(url, body, headers=forged)
+    assert status == 401 and refusal["message"]["ko"] and refusal["message"]["en"], refusal
+
+    def turn(payload: Any) -> tuple[int, Any]:
+        return post_json(url, payload, headers=bearer_headers(secret))
+
+    for bad in ({**body, "session_id": "bad id!"}, {**body, "message": 42}):
+        status, error = turn(bad)
+        assert status == 400 and error["message"]["ko"] and error["message"]["en"], error
+    status, reply = turn(body)
     assert status == 200 and reply["seqs"], reply
 
     async def replayed() -> None:

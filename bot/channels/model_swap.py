@@ -6,7 +6,8 @@ conversation stalls for the seconds the model takes to load (TensorFlow graphs, 
 answering, and the new agent replaces it in one assignment. Channels look the agent
 up for every message, so the next message is answered by the new model.
 
-    PUT /webhooks/model_swap/model?token=<RASA_API_TOKEN>  {"model_file": "/abs/path.tar.gz"}
+    PUT /webhooks/model_swap/model  {"model_file": "/abs/path.tar.gz"}
+    Authorization: Bearer <a JWT signed with RASA_API_TOKEN (bot/api_auth.py)>
 
 With several Sanic workers (SANIC_WORKERS) the request reaches one of them, so the
 order goes to all of them over Redis (`SWAP_CHANNEL`); each loads the model and
@@ -17,7 +18,6 @@ reports back on a list, and the request is answered once every worker has swappe
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import os
@@ -32,12 +32,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import heap_freeze
+from bot import api_auth, heap_freeze
+from bot.channels.json_requests import bilingual_error, json_object, unauthorised
 from bot.redis_server import RedisSettings
 
 logger = logging.getLogger(__name__)
 
-TOKEN_ENV = "RASA_API_TOKEN"
 SWAP_CHANNEL = "eva:model:swap"
 # Loading a model takes 10-40 s; two workers load at the same time on two cores.
 LOAD_TIMEOUT_SECONDS = 300
@@ -48,20 +48,20 @@ def _reports_key(request_id: str) -> str:
     return f"eva:model:swap:{request_id}"
 
 
-def _authorised(request: Request) -> bool:
-    # Without a configured token the endpoint stays closed: it replaces the whole bot.
-    expected = os.environ.get(TOKEN_ENV, "")
-    given = request.args.get("token", "")
-    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def _model_file(request: Request) -> Path | None:
-    body = request.json if request.body else None
-    value = body.get("model_file") if isinstance(body, dict) else None
-    if not isinstance(value, str) or not value:
-        return None
-    path = Path(value)
-    return path if path.is_absolute() and path.is_file() else None
+def _model_file(request: Request) -> Path | HTTPResponse:
+    """The model file the request names, or the 400 answer that says what is wrong."""
+    body = json_object(request, '{"model_file": "/abs/path.tar.gz"}')
+    if isinstance(body, HTTPResponse):
+        return body
+    value = body.get("model_file")
+    path = Path(value) if isinstance(value, str) and value else None
+    if path is None or not path.is_absolute() or not path.is_file():
+        return bilingual_error(
+            "bad_model_file",
+            "model_file은 이 서버에 있는 모델 파일의 절대 경로여야 해요.",
+            "model_file must be the absolute path of an existing file on this server.",
+        )
+    return path
 
 
 async def load_beside(current: Agent, model_file: Path) -> Agent:
@@ -169,14 +169,12 @@ class ModelSwapInput(InputChannel):
 
         @blueprint.put("/model")
         async def swap(request: Request) -> HTTPResponse:
-            if not _authorised(request):
-                return response.json({"error": "unauthorized"}, status=401)
+            # Without a secret the endpoint stays closed: it replaces the whole bot.
+            if not api_auth.authorised(request.headers, os.environ.get(api_auth.TOKEN_ENV)):
+                return unauthorised()
             model_file = _model_file(request)
-            if model_file is None:
-                return response.json(
-                    {"error": "model_file must be the absolute path of an existing file"},
-                    status=400,
-                )
+            if isinstance(model_file, HTTPResponse):
+                return model_file
             status, error = await self._swap_everywhere(model_file)
             if error is not None:
                 return response.json({"error": error}, status=status)

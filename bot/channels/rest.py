@@ -10,7 +10,6 @@ and each IP and each sender gets only so many messages a window (handoff.yml
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -18,11 +17,12 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint, response
+from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.handoff_relay import relay_to_agents
+from bot.channels.json_requests import bilingual_error, json_object
 from bot.redis_server import RedisSettings
 from bot.server_metadata import with_server_metadata
 from handoff.config import HandoffConfigError, LiveConfig, config_path
@@ -32,7 +32,6 @@ from handoff.web_security import client_ip
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_CHARS = 128
 # Metadata is a few flat keys (language, timezone, customer_token). Deeper nesting only
 # breaks later: the tracker is saved and sent to the action server as JSON inside Rasa's
@@ -43,14 +42,6 @@ MAX_METADATA_DEPTH = 8
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 ERRORS = {
-    "invalid_json": (
-        "요청 본문이 올바른 JSON이 아니에요.",
-        "The request body is not valid JSON.",
-    ),
-    "invalid_body": (
-        '요청 본문은 {"sender": "...", "message": "..."} 형태의 JSON 객체여야 해요.',
-        'The request body must be a JSON object like {"sender": "...", "message": "..."}.',
-    ),
     "invalid_sender": (
         f"sender는 1~{MAX_SENDER_CHARS}자의 문자열이어야 해요.",
         f"sender must be a string of 1 to {MAX_SENDER_CHARS} characters.",
@@ -65,16 +56,11 @@ ERRORS = {
         f"metadata must be a JSON object nested at most {MAX_METADATA_DEPTH} levels deep, "
         "with valid text only.",
     ),
-    "body_too_large": (
-        f"요청이 너무 커요. {MAX_BODY_BYTES // 1024}KB 이하로 보내 주세요.",
-        f"The request is too large. Please keep it under {MAX_BODY_BYTES // 1024} KB.",
-    ),
 }
 
 
 def error_response(code: str, status: int = 400) -> HTTPResponse:
-    korean, english = ERRORS[code]
-    return response.json({"error": code, "message": {"ko": korean, "en": english}}, status=status)
+    return bilingual_error(code, *ERRORS[code], status=status)
 
 
 def _plain_json(value: Any, depth: int = 1) -> bool:
@@ -95,18 +81,9 @@ def _plain_json(value: Any, depth: int = 1) -> bool:
 
 def checked_body(request: Request) -> dict[str, Any] | HTTPResponse:
     """The request's JSON with a usable sender and a text message, or an error."""
-    if len(request.body or b"") > MAX_BODY_BYTES:
-        return error_response("body_too_large", status=413)
-    try:
-        # The standard library's parser, not Sanic's request.json: ujson takes bytes that
-        # are not UTF-8 and makes str objects of code points past U+10FFFF out of them,
-        # which later failed with SystemError and corrupted a worker's heap ("realloc():
-        # invalid next size"), killing it.
-        body = json.loads(request.body) if request.body else None
-    except (ValueError, RecursionError):
-        return error_response("invalid_json")
-    if not isinstance(body, dict):
-        return error_response("invalid_body")
+    body = json_object(request, '{"sender": "...", "message": "..."}')
+    if isinstance(body, HTTPResponse):
+        return body
     sender = body.get("sender")
     if isinstance(sender, int) and not isinstance(sender, bool):
         sender = str(sender)

@@ -4,12 +4,12 @@ The shopper's socket lives on the web service (handoff/widget_socket.py), which 
 and acknowledges each message and relays it to agents before it asks for the bot's
 turn here. This runs the turn as the `widget` channel and stores the replies in the
 shopper's outbox (bot.outbox), from where the socket sends them. Only the web service
-may call it: the request carries RASA_API_TOKEN, like Rasa's own HTTP API.
+may call it: like Rasa's own HTTP API, the call carries a short-lived JWT signed with
+RASA_API_TOKEN in its Authorization header (bot/api_auth.py), never a token in the URL.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
 import re
 import time
@@ -22,11 +22,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import api_auth
+from bot.channels.json_requests import bilingual_error, json_object, unauthorised
 from bot.outbox import Outbox
 from bot.redis_server import RedisSettings
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_MESSAGE_CHARS = 1000
+BODY_EXAMPLE = '{"session_id": "...", "message": "...", "metadata": {...}}'
 
 
 class WidgetInput(InputChannel):
@@ -38,10 +41,10 @@ class WidgetInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WidgetInput:
-        return cls(os.environ.get("RASA_API_TOKEN") or None)
+        return cls(os.environ.get(api_auth.TOKEN_ENV) or None)
 
-    def __init__(self, token: str | None) -> None:
-        self.token = token
+    def __init__(self, secret: str | None) -> None:
+        self.secret = secret
         self._outbox: Outbox | None = None
 
     def _store(self) -> Outbox:
@@ -50,11 +53,6 @@ class WidgetInput(InputChannel):
             client: redis.asyncio.Redis = RedisSettings.from_environment().async_client()
             self._outbox = Outbox(client)
         return self._outbox
-
-    def authorised(self, request: Request) -> bool:
-        given = request.args.get("token") or ""
-        # Without a token nobody may write into conversations through here.
-        return self.token is not None and hmac.compare_digest(given, self.token)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint("widget_webhook", __name__)
@@ -65,16 +63,27 @@ class WidgetInput(InputChannel):
 
         @blueprint.route("/turn", methods=["POST"])
         async def turn(request: Request) -> HTTPResponse:
-            if not self.authorised(request):
-                return response.json({"error": "unauthorised"}, status=401)
-            body = request.json if request.body else None
-            session_id = body.get("session_id") if isinstance(body, dict) else None
-            text = body.get("message") if isinstance(body, dict) else None
-            metadata = body.get("metadata") if isinstance(body, dict) else None
+            # Without a secret nobody may write into conversations through here.
+            if not api_auth.authorised(request.headers, self.secret):
+                return unauthorised()
+            body = json_object(request, BODY_EXAMPLE)
+            if isinstance(body, HTTPResponse):
+                return body
+            session_id = body.get("session_id")
+            text = body.get("message")
+            metadata = body.get("metadata")
             if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-                return response.json({"error": "bad_session"}, status=400)
+                return bilingual_error(
+                    "bad_session",
+                    "session_id는 영문자, 숫자, _, -로 된 8~64자여야 해요.",
+                    "session_id must be 8 to 64 letters, digits, _ or -.",
+                )
             if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
-                return response.json({"error": "bad_message"}, status=400)
+                return bilingual_error(
+                    "bad_message",
+                    f"message는 {MAX_MESSAGE_CHARS}자 이하의 문자열이어야 해요.",
+                    f"message must be a string of at most {MAX_MESSAGE_CHARS} characters.",
+                )
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(

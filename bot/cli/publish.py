@@ -32,7 +32,8 @@ def _common(cli: argparse.ArgumentParser) -> None:
     )
     cli.add_argument(
         "--token",
-        help="the server's API token (default: RASA_API_TOKEN)",
+        help="the secret the server's API calls are signed with (default: RASA_API_TOKEN, "
+        "where it is better kept: a command line shows in `ps`)",
     )
     cli.add_argument(
         "--lang",

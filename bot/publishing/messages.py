@@ -19,8 +19,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "model_unreadable": "{path}: not a Rasa model archive ({detail})",
         "server_unreachable": "Cannot reach the Rasa server at {url} ({detail}). Is the bot "
         "running (make run)? Name another server with --server or RASA_URL.",
-        "server_unauthorized": "The Rasa server at {url} refused the API token. Pass --token, "
-        "or set RASA_API_TOKEN to the token the server was started with.",
+        "server_unauthorized": "The Rasa server at {url} refused the API token. Set RASA_API_TOKEN "
+        "(or pass --token) to the token the server was started with.",
         "server_error": "The Rasa server at {url} answered HTTP {status} to {call}: {detail}",
         "load_failed": "The Rasa server could not load {path}: {detail}. "
         "The live model is unchanged.",
@@ -68,8 +68,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "model_unreadable": "{path}: Rasa 모델 파일이 아니에요 ({detail})",
         "server_unreachable": "{url}의 Rasa 서버에 연결할 수 없어요 ({detail}). 챗봇이 실행 "
         "중인가요(make run)? 다른 서버는 --server나 RASA_URL로 지정해 주세요.",
-        "server_unauthorized": "{url}의 Rasa 서버가 API 토큰을 거부했어요. --token을 주거나 "
-        "RASA_API_TOKEN을 서버를 시작할 때 쓴 토큰으로 설정해 주세요.",
+        "server_unauthorized": "{url}의 Rasa 서버가 API 토큰을 거부했어요. RASA_API_TOKEN을(또는 "
+        "--token을) 서버를 시작할 때 쓴 토큰으로 설정해 주세요.",
         "server_error": "{url}의 Rasa 서버가 {call} 요청에 HTTP {status}로 응답했어요: {detail}",
         "load_failed": "Rasa 서버가 {path}을(를) 불러오지 못했어요: {detail}. "
         "서비스 중인 모델은 그대로예요.",

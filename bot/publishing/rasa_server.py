@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import os
 import urllib.error
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bot import api_auth
 
 DEFAULT_URL = "http://localhost:5005"
 # Loading a model means reading and unpacking ~150 MB and building TensorFlow graphs.
@@ -50,25 +51,30 @@ def _detail(body: bytes) -> str:
     except ValueError:
         return body.decode("utf-8", "replace")[:300]
     if isinstance(document, dict):
-        return str(document.get("message") or document.get("reason") or document)[:300]
+        message = document.get("message")
+        if isinstance(message, dict):
+            # Our channels answer in both languages (bot/channels/json_requests.py).
+            return " / ".join(str(text) for text in message.values())[:300]
+        return str(message or document.get("reason") or document)[:300]
     return str(document)[:300]
 
 
 class RasaServer:
-    def __init__(self, url: str | None = None, token: str | None = None) -> None:
+    def __init__(self, url: str | None = None, secret: str | None = None) -> None:
         self.url = (url or os.environ.get("RASA_URL") or DEFAULT_URL).rstrip("/")
-        self.token = token if token is not None else os.environ.get("RASA_API_TOKEN") or None
+        # The secret signs a short-lived JWT for each call (bot/api_auth.py); it is never
+        # sent itself, nor put in a URL.
+        self.secret = secret if secret is not None else os.environ.get(api_auth.TOKEN_ENV) or None
 
     def _call(
         self, method: str, path: str, payload: Any = None, timeout: float = CALL_TIMEOUT
     ) -> tuple[int, bytes]:
-        query = f"?{urllib.parse.urlencode({'token': self.token})}" if self.token else ""
         data = None if payload is None else json.dumps(payload).encode("utf-8")
+        headers = api_auth.bearer_headers(self.secret)
+        if data is not None:
+            headers["Content-Type"] = "application/json"
         request = urllib.request.Request(
-            f"{self.url}{path}{query}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"} if data is not None else {},
+            f"{self.url}{path}", data=data, method=method, headers=headers
         )
         call = f"{method} {path}"
         try:
