@@ -409,10 +409,11 @@ def test_a_model_worse_only_on_the_independent_set_is_refused(
     scores["new"] = {"ko": 0.95, "en": 0.97, "independent/ko": 0.88, "independent/en": 0.84}
     server = FakeServer(None)
     assert publisher.publish(_setup(tmp_path, server, io.StringIO()), old) == publisher.OK
-    for lang, said in (
+    refusals: tuple[tuple[Language, str], ...] = (
         ("en", "English, independent set intent accuracy would drop by 3.0 points"),
         ("ko", "영어, 독립 평가 세트 의도 정확도가 3.0점 떨어져요(87.0 % → 84.0 %)"),
-    ):
+    )
+    for lang, said in refusals:
         out = io.StringIO()
         assert publisher.publish(_setup(tmp_path, server, out, lang), new) == publisher.REFUSED
         assert said in out.getvalue()
