@@ -25,8 +25,10 @@ def selected_faq_key(tracker: Tracker) -> str | None:
     """The FAQ entry a button named ("Did you mean ...?"), else the one the
     ResponseSelector picked for the latest message."""
     named = latest_entity(tracker, FAQ_ENTRY_ENTITY)
-    if named and isinstance(named.get("value"), str):
-        return str(named["value"])
+    value = named.get("value") if named else None
+    # A shopper can type the button's payload with any JSON in it: only a name counts.
+    if isinstance(value, str) and value:
+        return value
     selector = tracker.latest_message.get("response_selector") or {}
     response = (selector.get("faq") or {}).get("response") or {}
     intent_response_key = response.get("intent_response_key") or ""

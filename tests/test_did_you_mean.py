@@ -101,3 +101,26 @@ def test_an_faq_answer_about_a_task_offers_to_start_it(bot, language):
     assert responses[0]["buttons"] == [
         {"title": MENU[language]["/cancel_order"], "payload": "/cancel_order"}
     ]
+
+
+@pytest.mark.parametrize("value", [["customs_duties"], {"key": "customs_duties"}, 7, None, ""])
+def test_a_faq_entry_that_is_not_a_name_is_not_trusted(bot, value):
+    """A shopper can type `/faq{"faq_entry": ...}` with any JSON: anything but an entry's
+    name falls back to the model's own pick, and with none to the fallback reply."""
+    message = {
+        "text": "/faq" + json.dumps({"faq_entry": value}),
+        "intent": {"name": "faq", "confidence": 1.0},
+        "entities": [{"entity": "faq_entry", "value": value}],
+    }
+    responses = run_action(
+        bot.action_url, "action_answer_faq", {"language": "en"}, message, bot.action_headers
+    )
+    assert [r.get("response") for r in responses] == ["utter_fallback"]
+    entry = load_faq(FAQ_DIR)["shipping_cost"]
+    message["response_selector"] = {
+        "faq": {"response": {"intent_response_key": f"faq/{entry.key}"}}
+    }
+    responses = run_action(
+        bot.action_url, "action_answer_faq", {"language": "en"}, message, bot.action_headers
+    )
+    assert [r["text"] for r in responses] == [entry.answer["en"]]
