@@ -13,38 +13,27 @@ import json
 
 from rasa_sdk import Tracker
 
-from actions.menu import task_titles
 from bot.faq.store import FaqStore
 from bot.language import Language
+from bot.menu import task_titles
+from bot.nlu.offered_readings import offered_readings
 from bot.nlu.parse_keys import FAQ_ENTRY_ENTITY, LABEL_RANKING
 
-# At most this many buttons, and only readings at least this likely: below it a reading
-# is noise, and a list of unlikely buttons reads as a menu, not a question.
-MAX_CHOICES = 3
-MIN_CONFIDENCE = 0.1
 FAQ_PREFIX = "faq/"
 
 
 def choices(tracker: Tracker, faq_store: FaqStore, language: Language) -> list[dict[str, str]]:
     """Buttons for the likeliest readings of the latest message; none unless two or more
     readings are both likely and offerable."""
-    ranking = tracker.latest_message.get(LABEL_RANKING) or []
     tasks = task_titles(language)
-    buttons: list[dict[str, str]] = []
-    for reading in ranking if isinstance(ranking, list) else []:
-        # The ranking comes in the tracker Rasa sends: anything odd is skipped, not trusted.
-        name = reading.get("name") if isinstance(reading, dict) else None
-        confidence = reading.get("confidence") if isinstance(reading, dict) else None
-        if not isinstance(name, str) or not isinstance(confidence, int | float):
-            continue
-        if confidence < MIN_CONFIDENCE:
-            continue
-        button = _button(name, tasks, faq_store, language)
-        if button and button not in buttons:
-            buttons.append(button)
-        if len(buttons) == MAX_CHOICES:
-            break
-    return buttons if len(buttons) >= 2 else []
+
+    def button(label: str) -> dict[str, str] | None:
+        return _button(label, tasks, faq_store, language)
+
+    labels = offered_readings(
+        tracker.latest_message.get(LABEL_RANKING), lambda label: button(label) is not None
+    )
+    return [b for b in map(button, labels) if b is not None]
 
 
 def _button(

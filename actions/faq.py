@@ -10,8 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import language_of, latest_entity
-from actions.menu import task_titles
 from bot.faq.store import DEFAULT_FAQ_PATH, FaqStore
+from bot.menu import task_titles
 from bot.nlu.parse_keys import FAQ_ENTRY_ENTITY
 
 FAQ_PATH_ENV = "FAQ_PATH"

@@ -26,6 +26,9 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from sklearn.metrics import f1_score
 
 from bot.language import SUPPORTED_LANGUAGES, Language
+from bot.menu import task_titles
+from bot.nlu.offered_readings import offered_readings
+from bot.nlu.parse_keys import LABEL_RANKING
 
 TEST_SPLIT_DIR = Path("tests/nlu")
 INDEPENDENT_DIR = TEST_SPLIT_DIR / "independent"
@@ -44,11 +47,19 @@ class Example:
     source: str = ""
 
 
+# What a shopper gets from one message: the right answer; "Did you mean ...?" buttons
+# with the right reading among them, or without it; no answer (the out-of-scope reply,
+# or the fallback with nothing to offer); a wrong answer.
+OUTCOMES = ("right", "buttons_with_right", "buttons_without_right", "no_answer", "wrong")
+
+
 @dataclass(frozen=True)
 class Prediction:
     label: str
     confidence: float
     intent_confidence: float
+    # The readings "Did you mean ...?" offers for an unsure message (else none).
+    offered: tuple[str, ...] = ()
 
 
 @dataclass
@@ -74,6 +85,8 @@ class LanguageScore:
     confident_wrong: list[tuple[str, str, str, float]] = field(default_factory=list)
     # Full accuracy per source of the examples: (right, examples).
     per_source: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Messages per OUTCOMES key; empty when the offered readings were not given.
+    outcomes: dict[str, int] = field(default_factory=dict)
 
 
 def coarse(label: str) -> str:
@@ -128,9 +141,11 @@ def score(
     predicted: Sequence[str],
     confidences: Sequence[float] | None = None,
     intent_confidences: Sequence[float] | None = None,
+    offered: Sequence[Sequence[str]] | None = None,
 ) -> LanguageScore:
     """`confidences` and `intent_confidences` (one per prediction, see
-    `predicted_confidence`) are needed for the confident-wrong rates only."""
+    `predicted_confidence`) are needed for the confident-wrong rates only, `offered`
+    (the readings offered for each) for the outcomes."""
     gold = [e.label for e in examples]
     gold_coarse = [coarse(label) for label in gold]
     predicted_coarse = [coarse(label) for label in predicted]
@@ -172,7 +187,28 @@ def score(
         ),
         confident_wrong=confident_wrong,
         per_source=_per_source(examples, predicted),
+        outcomes=_outcomes(gold, predicted, offered),
     )
+
+
+def outcome(gold: str, predicted: str, offered: Sequence[str]) -> str:
+    """One of OUTCOMES."""
+    if predicted == gold:
+        return "right"
+    if predicted == FALLBACK and offered:
+        return "buttons_with_right" if gold in offered else "buttons_without_right"
+    if predicted in (FALLBACK, OUT_OF_SCOPE):
+        return "no_answer"
+    return "wrong"
+
+
+def _outcomes(
+    gold: Sequence[str], predicted: Sequence[str], offered: Sequence[Sequence[str]] | None
+) -> dict[str, int]:
+    if offered is None:
+        return {}
+    counts = Counter(outcome(*row) for row in zip(gold, predicted, offered, strict=True))
+    return {key: counts[key] for key in OUTCOMES}
 
 
 def _oos_share(
@@ -208,26 +244,43 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-async def _parse_all(agent: Agent, texts: Sequence[str]) -> list[Prediction]:
+def offered(parse: dict[str, Any], language: Language) -> tuple[str, ...]:
+    """The readings "Did you mean ...?" offers for this parse, as actions/did_you_mean.py
+    picks them: tasks of the bot's menu and FAQ entries (every entry the model knows has
+    questions in both languages: a content check)."""
+    if predicted_label(parse) != FALLBACK:
+        return ()
+    tasks = task_titles(language)
+    return tuple(
+        offered_readings(
+            parse.get(LABEL_RANKING),
+            lambda label: label.startswith("faq/") or f"/{label}" in tasks,
+        )
+    )
+
+
+async def _parse_all(agent: Agent, texts: Sequence[str], language: Language) -> list[Prediction]:
     parses = [await agent.parse_message(text) for text in texts]
     return [
         Prediction(
             predicted_label(p),
             predicted_confidence(p),
             float((p.get("intent") or {}).get("confidence") or 0.0),
+            offered(p, language),
         )
         for p in parses
     ]
 
 
 def _score_with(agent: Agent, language: Language, examples: Sequence[Example]) -> LanguageScore:
-    predictions = asyncio.run(_parse_all(agent, [e.text for e in examples]))
+    predictions = asyncio.run(_parse_all(agent, [e.text for e in examples], language))
     return score(
         language,
         examples,
         [p.label for p in predictions],
         [p.confidence for p in predictions],
         [p.intent_confidence for p in predictions],
+        [p.offered for p in predictions],
     )
 
 

@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 
 from bot.cli.evaluate import render_report
-from bot.evaluation import Example, LanguageScore, load_independent, predicted_confidence, score
+from bot.evaluation import (
+    FALLBACK,
+    Example,
+    LanguageScore,
+    load_independent,
+    predicted_confidence,
+    score,
+)
 from bot.evaluation_chart import cjk_font_family, confusion_counts, confusion_matrix_png
 from bot.evaluation_history import compare, from_json, load, save, summarize, to_json
+from bot.nlu.offered_readings import offered_readings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -212,3 +220,58 @@ def test_history_keeps_the_independent_set_apart():
     assert sorted(history) == ["en", "independent/en", "ko"]
     before = summarize(_scores())
     assert compare(before, history) == ["independent/en is new: intent accuracy 60.0 %"]
+
+
+def test_outcomes_count_did_you_mean_apart():
+    """A "Did you mean ...?" with the right reading among its buttons is a tap from the
+    right answer; without it, or with nothing to offer, the shopper got no answer."""
+    examples = [
+        Example("where is my parcel", "order_status"),
+        Example("refund pls", "refund_dispute"),
+        Example("refund time", "faq/refund_processing_time"),
+        Example("what's on tv", "out_of_scope"),
+        Example("blah", "cancel_order"),
+        Example("hi there", "greet"),
+    ]
+    predicted = ["order_status", FALLBACK, FALLBACK, FALLBACK, "out_of_scope", "thank"]
+    offered = [
+        (),
+        ("cancel_order", "refund_dispute"),
+        ("faq/shipping_time", "order_status"),
+        (),
+        (),
+        (),
+    ]
+    scored = score("en", examples, predicted, offered=offered)
+    assert scored.outcomes == {
+        "right": 1,
+        "buttons_with_right": 1,
+        "buttons_without_right": 1,
+        "no_answer": 2,
+        "wrong": 1,
+    }
+    report = render_report(Path("m.tar.gz"), _scores(), independent=[scored])
+    assert "| independent | English (en) | 16.7 % | 16.7 % | 16.7 % | 33.3 % | 16.7 % |" in report
+    # Without the offered readings there is nothing to count, and no row.
+    assert score("en", examples, predicted).outcomes == {}
+
+
+def test_only_two_or_more_likely_offerable_readings_are_offered():
+    ranking = [
+        {"name": "faq/refund_processing_time", "confidence": 0.35},
+        {"name": "greet", "confidence": 0.3},
+        {"name": "faq/refund_processing_time", "confidence": 0.3},
+        {"name": "refund_dispute", "confidence": 0.2},
+        {"name": 7, "confidence": 0.2},
+        {"name": "cancel_order", "confidence": 0.05},
+    ]
+
+    def offerable(label: str) -> bool:
+        return label != "greet"
+
+    assert offered_readings(ranking, offerable) == [
+        "faq/refund_processing_time",
+        "refund_dispute",
+    ]
+    assert offered_readings(ranking[:3], offerable) == []
+    assert offered_readings({"not": "a list"}, offerable) == []

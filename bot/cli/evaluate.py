@@ -20,6 +20,7 @@ from bot import evaluation_history
 from bot.evaluation import (
     CONFIDENT,
     INDEPENDENT_DIR,
+    OUTCOMES,
     TEST_SPLIT_DIR,
     LanguageScore,
     evaluate_both,
@@ -140,6 +141,30 @@ def _both_splits(scores: list[LanguageScore], independent: list[LanguageScore]) 
             f"| {_optional_percent(s.oos_declined)} | {_percent(s.confident_wrong_rate)} "
             f"| {_percent(s.confident_wrong_intent_rate)} |"
             for s in rows
+        ]
+    return lines + _outcome_table(scores, independent)
+
+
+def _outcome_table(scores: list[LanguageScore], independent: list[LanguageScore]) -> list[str]:
+    """What a shopper gets from each message, "Did you mean ...?" counted apart."""
+    lines = [
+        "",
+        'What a shopper gets, share of all messages: the right answer; "Did you mean '
+        '...?" buttons with the right reading among them (a tap away), or without it; no '
+        "answer (the out-of-scope reply, or the fallback with nothing to offer); a wrong "
+        "answer at any confidence.",
+        "",
+        "| split | language | right | buttons, right one offered | buttons, right one not "
+        "offered | no answer | wrong answer |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for split, rows in (("held-out", scores), ("independent", independent)):
+        lines += [
+            f"| {split} | {LANGUAGE_NAMES[s.language]} ({s.language}) | "
+            + " | ".join(_percent(s.outcomes[key] / s.examples) for key in OUTCOMES)
+            + " |"
+            for s in rows
+            if s.outcomes
         ]
     return lines
 
