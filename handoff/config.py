@@ -442,17 +442,8 @@ def _widget(value: Any) -> WidgetConfig:
 def _parse(document: Any) -> HandoffConfig:
     top = "the top level"
     section = _mapping(document, top)
-    known = {
-        "teams",
-        "queue",
-        "tickets",
-        "agents",
-        "widget",
-        "signin",
-        "rate_limits",
-        "retention",
-        "rest",
-    }
+    known = {"teams", "queue", "tickets", "agents", "widget", "signin", "rate_limits"}
+    known |= {"retention", "rest"}
     _only_keys(section, known, top)
     teams = _teams(_required(section, "teams", top))
     try:
