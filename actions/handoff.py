@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import language_of
 from actions.redis_connection import redis_client
+from handoff.audit import masked_id
 from handoff.config import HandoffConfig, LiveConfig, TeamConfig, config_path
 from handoff.queue import HandoffQueue
 from handoff.schedule import format_moment, is_open, next_opening
@@ -90,7 +91,7 @@ class ActionRequestAgent(Action):
         try:
             position, eta = await self._enqueue(tracker, config, team, language)
         except redis.RedisError:
-            logger.exception("could not queue %s for an agent", tracker.sender_id)
+            logger.exception("could not queue %s for an agent", masked_id(tracker.sender_id))
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return reset
         dispatcher.utter_message(response="utter_handoff_queued", position=position, eta=eta)
@@ -195,7 +196,7 @@ class ActionCreateTicket(Action):
                 keep_seconds=config.retention.seconds,
             )
         except (redis.RedisError, OSError):
-            logger.exception("could not create a ticket for %s", tracker.sender_id)
+            logger.exception("could not create a ticket for %s", masked_id(tracker.sender_id))
             dispatcher.utter_message(response="utter_ticket_failed")
             return reset
         if kind == "callback":

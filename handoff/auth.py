@@ -13,7 +13,7 @@ import redis.asyncio
 from sanic.request import Request
 
 from handoff.config import AgentConfig, HandoffConfig
-from handoff.passwords import verify_password, verify_token
+from handoff.passwords import bearer_token, verify_password, verify_token
 
 SESSION_COOKIE = "eva_session"
 SESSION_SECONDS = 12 * 3600
@@ -69,12 +69,11 @@ async def _from_session(
 
 
 def _from_bearer(config: HandoffConfig, request: Request) -> Caller | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
         return None
     for agent in config.agents.values():
-        if agent.api_token_sha256 and verify_token(token.strip(), agent.api_token_sha256):
+        if agent.api_token_sha256 and verify_token(token, agent.api_token_sha256):
             return Caller(agent, None)
     raise Unauthenticated()
 

@@ -1,5 +1,5 @@
 """handoff.yml: the language teams and their staffed hours, the queue, tickets, agents,
-the chat widget's socket, sign-in throttling and rate limits.
+the chat widget's socket, sign-in throttling, rate limits, retention and REST integrations.
 
 `load_config` checks the whole file and names the file and the place of the first
 problem. `LiveConfig` re-reads the file when it changes, so new hours or a new agent
@@ -27,6 +27,7 @@ import yaml
 from bot.stack import PROJECT_DIR
 from handoff.passwords import is_password_hash
 from handoff.rate_limits import RateLimits, parse_rate_limits
+from handoff.rest_integrations import RestSettings, parse_rest
 from handoff.retention import RetentionSettings, parse_retention
 from handoff.signin_throttle import SignInLimits, parse_signin_limits
 
@@ -113,6 +114,7 @@ class HandoffConfig:
     signin: SignInLimits = field(default_factory=SignInLimits)
     rate_limits: RateLimits = field(default_factory=RateLimits)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    rest: RestSettings = field(default_factory=RestSettings)
 
     def team_for_language(self, language: str) -> TeamConfig:
         """The team whose key is the language (or its primary subtag), else the first."""
@@ -440,13 +442,15 @@ def _widget(value: Any) -> WidgetConfig:
 def _parse(document: Any) -> HandoffConfig:
     top = "the top level"
     section = _mapping(document, top)
-    known = {"teams", "queue", "tickets", "agents", "widget", "signin", "rate_limits", "retention"}
+    known = {"teams", "queue", "tickets", "agents", "widget", "signin", "rate_limits"}
+    known |= {"retention", "rest"}
     _only_keys(section, known, top)
     teams = _teams(_required(section, "teams", top))
     try:
         signin = parse_signin_limits(section.get("signin"))
         rate_limits = parse_rate_limits(section.get("rate_limits"))
         retention = parse_retention(section.get("retention"))
+        rest = parse_rest(section.get("rest"))
     except ValueError as problem:
         where, _, what = str(problem).partition(": ")
         raise _Invalid(where, what) from None
@@ -459,6 +463,7 @@ def _parse(document: Any) -> HandoffConfig:
         signin=signin,
         rate_limits=rate_limits,
         retention=retention,
+        rest=rest,
     )
 
 

@@ -95,3 +95,12 @@ def verify_token(token: str, sha256_hex: str) -> bool:
         # Sanic hands over a header's bytes that are not UTF-8 as lone surrogates
         # (surrogateescape): no token of ours, and hashing it answered the API with 500.
         return False
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None for none or another
+    scheme."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

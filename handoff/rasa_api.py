@@ -17,6 +17,7 @@ from urllib.parse import quote
 import aiohttp
 
 from bot import api_auth
+from handoff.audit import masked_id
 
 # A turn waits for the model and the action server, on a server that may be under load.
 TURN_TIMEOUT_SECONDS = 60.0
@@ -24,6 +25,15 @@ TURN_TIMEOUT_SECONDS = 60.0
 
 class RasaUnavailable(Exception):
     pass
+
+
+def _conversation_path(conversation_id: str, tail: str) -> tuple[str, str]:
+    """A conversation's API path, and the same path as errors (and so logs) name it: with
+    the id as a digest (handoff/audit.py)."""
+    return (
+        f"/conversations/{quote(conversation_id, safe='')}{tail}",
+        f"/conversations/{masked_id(conversation_id)}{tail}",
+    )
 
 
 class RasaApi:
@@ -47,7 +57,10 @@ class RasaApi:
         payload: Any = None,
         params: dict[str, str] | None = None,
         timeout: float | None = None,
+        shown: str | None = None,
     ) -> Any:
+        """`shown`: the path as errors name it, when `path` holds a conversation id."""
+        where = f"{method} {shown or path}"
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         # Per request only when given: aiohttp reads timeout=None as "wait forever".
@@ -63,19 +76,15 @@ class RasaApi:
                 **options,
             ) as reply:
                 if reply.status >= 400:
-                    raise RasaUnavailable(f"{method} {path}: HTTP {reply.status}")
+                    raise RasaUnavailable(f"{where}: HTTP {reply.status}")
                 return await reply.json()
         except (aiohttp.ClientError, TimeoutError) as error:
-            raise RasaUnavailable(f"{method} {path}: {error}") from error
+            raise RasaUnavailable(f"{where}: {error}") from error
 
     async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         # The reply would be the whole tracker as JSON, which nobody here reads.
-        await self._request(
-            "POST",
-            f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
-            events,
-            {"include_events": "NONE"},
-        )
+        path, shown = _conversation_path(conversation_id, "/tracker/events")
+        await self._request("POST", path, events, {"include_events": "NONE"}, shown=shown)
 
     async def widget_turn(self, session_id: str, message: str, metadata: dict[str, Any]) -> None:
         """The bot's answer to a widget message; the Rasa server stores it in the outbox."""
@@ -87,11 +96,8 @@ class RasaApi:
         )
 
     async def events(self, conversation_id: str) -> list[dict[str, Any]]:
-        tracker = await self._request(
-            "GET",
-            f"/conversations/{quote(conversation_id, safe='')}/tracker",
-            params={"include_events": "ALL"},
-        )
+        path, shown = _conversation_path(conversation_id, "/tracker")
+        tracker = await self._request("GET", path, params={"include_events": "ALL"}, shown=shown)
         events = tracker.get("events") if isinstance(tracker, dict) else None
         return events if isinstance(events, list) else []
 

@@ -5,10 +5,10 @@ A conversation is in progress while it moves (bot/in_progress.py): its keys have
 time to live, so the maxmemory policy never evicts them. Once nobody has written in it
 for `retention.ended_after_minutes` and it is neither waiting for nor with an agent,
 the web service's sweeper ends it: every key it has (tracker, messages, handoff record,
-who held it) gets the retention as its time to live, its messages for replay at most a
-week (bot.outbox.KEEP_SECONDS). Tickets get theirs when they are made
-(handoff/tickets.py). What was stored before retention existed is found by
-handoff/retention_backfill.py.
+who held it, the REST integration that owns it) gets the retention as its time to live,
+its messages for replay at most a week (bot.outbox.KEEP_SECONDS). Tickets get theirs
+when they are made (handoff/tickets.py). What was stored before retention existed is
+found by handoff/retention_backfill.py.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import redis.asyncio
 
 from bot.in_progress import ACTIVE_KEY
 from bot.outbox import KEEP_SECONDS, counter_key, stream_key
-from bot.tracker.keys import events_key, legacy_key, window_key
+from bot.tracker.keys import events_key, legacy_key, rest_owner_key, window_key
 from handoff.queue import conversation_key, held_key
 
 DAY_SECONDS = 24 * 3600
@@ -94,6 +94,7 @@ def ended_keys(conversation_id: str) -> list[str]:
         window_key(conversation_id),
         legacy_key(conversation_id),
         held_key(conversation_id),
+        rest_owner_key(conversation_id),
     ]
 
 

@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 
 import redis.asyncio
 
+from handoff.audit import masked_id
 from handoff.config import TicketConfig
 
 logger = logging.getLogger(__name__)
@@ -201,7 +202,11 @@ def ticket_email(ticket: Ticket, config: TicketConfig) -> EmailMessage:
     message["Date"] = format_datetime(ticket.created_at.astimezone(timezone.utc))
     message["Message-ID"] = _message_id(ticket, config.sender)
     message[TICKET_HEADER] = one_line(ticket.id)
-    message["X-Eva-Conversation"] = one_line(ticket.conversation_id)
+    # Headers travel further than the body (relays' and filters' logs): the conversation
+    # only as its digest, which still groups a conversation's tickets. The body keeps the
+    # id, which agents look the conversation up by; it does not open the conversation
+    # (widget ids need their signature, REST ones the integration's token).
+    message["X-Eva-Conversation"] = masked_id(ticket.conversation_id)
     separator = "\n" + "-" * 60 + "\n\n"
     body = _body(ticket, config, "ko") + separator + _body(ticket, config, "en")
     message.set_content(body)

@@ -20,6 +20,7 @@ from typing import Any
 
 import redis.asyncio
 
+from handoff.audit import masked_id
 from handoff.rasa_api import RasaApi, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ class TranscriptWriter:
         try:
             await self._drain(conversation_id, lease, holder)
         except Exception:  # a Redis hiccup: the events stay queued for the sweeper
-            logger.exception("could not write the transcript of %s", conversation_id)
+            logger.exception("could not write the transcript of %s", masked_id(conversation_id))
         finally:
             await self._release(keys=[lease], args=[holder])
             if self._writers.get(conversation_id) is asyncio.current_task():
@@ -121,7 +122,9 @@ class TranscriptWriter:
             try:
                 await self.rasa.append_events(conversation_id, json.loads(entry))
             except RasaUnavailable as error:
-                logger.warning("transcript of %s waits for Rasa: %s", conversation_id, error)
+                logger.warning(
+                    "transcript of %s waits for Rasa: %s", masked_id(conversation_id), error
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 await self.client.set(lease, holder, xx=True, ex=WRITER_LEASE_SECONDS)

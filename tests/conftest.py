@@ -22,7 +22,7 @@ from rasa.shared.core.domain import Domain
 from bot.redis_server import RedisSettings
 from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port
 from tests.dialogue_histories import project_domain
-from tests.handoff_setup import HandoffTestConfig
+from tests.handoff_setup import INTEGRATIONS, HandoffTestConfig
 from tests.http import post_json
 from tests.redis_servers import embedded_redis
 
@@ -159,6 +159,7 @@ def bot(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "EVA_DATA_DIR": str(editor_data),
             "ORDER_DB_PATH": str(run_dir / "orders.sqlite"),
             "SHOP_CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
+            **{i.token_env: i.token for i in INTEGRATIONS.values()},
         },
     )
     stack = Stack(config)

@@ -62,6 +62,31 @@ AGENTS = {
 }
 
 
+@dataclass(frozen=True)
+class TestIntegration:
+    """A REST integration (handoff.yml `rest`); the stack's environment has its token."""
+
+    name: str
+    token_env: str
+    token: str
+
+    def config(self) -> dict[str, str]:
+        return {"name": self.name, "token_env": self.token_env}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+INTEGRATIONS = {
+    integration.name: integration
+    for integration in (
+        TestIntegration("helpdesk", "EVA_TEST_REST_TOKEN_HELPDESK", "helpdesk-" + "h" * 40),
+        TestIntegration("shopapp", "EVA_TEST_REST_TOKEN_SHOPAPP", "shopapp-" + "s" * 40),
+    )
+}
+
+
 class HandoffTestConfig:
     """Writes the config file the stack reads (HANDOFF_CONFIG) and changes it live."""
 
@@ -84,6 +109,7 @@ class HandoffTestConfig:
             "identity": {"failures_per_ip": SUITE_LIMIT},
         }
         self.data["agents"] = [agent.config() for agent in AGENTS.values()]
+        self.data["rest"] = {"integrations": [i.config() for i in INTEGRATIONS.values()]}
         self.write()
 
     def write(self) -> None:

@@ -201,6 +201,23 @@ BROKEN = [
         {"identity": {"failures_per_ip": 0}},
         "rate_limits.identity.failures_per_ip: must be a whole number of at least 1",
     ),
+    (["rest"], {"integrations": {"name": "a"}}, "rest.integrations: must be a list"),
+    (["rest"], {"tokens": []}, "rest: unknown key(s) tokens"),
+    (
+        ["rest"],
+        {"integrations": [{"name": "anonymous", "token_env": "EVA_A"}]},
+        "rest.integrations[0].name: must be 1 to 40 lowercase letters",
+    ),
+    (
+        ["rest"],
+        {"integrations": [{"name": "desk", "token_env": "my token"}]},
+        "rest.integrations[0].token_env: must name an environment variable",
+    ),
+    (
+        ["rest"],
+        {"integrations": [{"name": "a", "token_env": "T"}, {"name": "b", "token_env": "T"}]},
+        "rest.integrations[1]: the same name or token_env as 'a'",
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pytest
 
 from bot.redis_server import RedisSettings
+from handoff.audit import masked_id
 from handoff.config import HandoffConfigError, LiveConfig, TicketConfig
 from handoff.retention import RetentionSettings
 from handoff.tickets import (
@@ -189,7 +190,9 @@ def test_header_injection_is_stripped(redis_settings, tmp_path):
     mail = parse(tmp_path / f"{ticket.id}.eml")
     assert mail["Bcc"] is None
     assert mail["Reply-To"] is None, "the contact is no longer a plain address"
-    assert mail["X-Eva-Conversation"] == "conv Bcc: other@example.com"
+    # The header names the conversation by its digest (handoff/audit.py): nothing of the
+    # id, line breaks included, reaches it.
+    assert mail["X-Eva-Conversation"] == masked_id(ticket.conversation_id)
     assert ticket.contact == "shopper@example.com Bcc: victim@example.com"
 
 

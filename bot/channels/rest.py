@@ -4,8 +4,10 @@ Same URL and JSON as stock (`POST /webhooks/rest/webhook` with sender, message
 and optional metadata), but a malformed request gets a JSON error in Korean and
 English instead of an HTML page, a crash or an empty reply list, a request
 without a sender is refused instead of joining the shared "default" conversation,
-and each IP and each sender gets only so many messages a window (handoff.yml
-`rate_limits.rest`; 429 with Retry-After beyond them).
+each caller is a REST integration with its token and writes only into the
+conversations it started (handoff.yml `rest`, handoff/rest_integrations.py; 401 and
+403 otherwise), and each IP and each sender gets only so many messages a window
+(handoff.yml `rate_limits.rest`; 429 with Retry-After beyond them).
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ from sanic.response import HTTPResponse
 
 from bot.channels.handoff_relay import relay_to_agents
 from bot.channels.json_requests import bilingual_error, json_object
+from bot.production import Bilingual, is_production, refuse_to_start
 from bot.redis_server import RedisSettings
 from bot.server_metadata import with_server_metadata
-from handoff.config import HandoffConfigError, LiveConfig, config_path
+from handoff.config import HandoffConfig, HandoffConfigError, LiveConfig, config_path
+from handoff.passwords import bearer_token
 from handoff.queue import HandoffQueue
 from handoff.rate_limits import RateLimiter, RateLimits, too_many_requests
+from handoff.rest_integrations import RestOwners, RestSettings, caller, production_problems
+from handoff.retention import RetentionSettings
 from handoff.web_security import client_ip
 
 logger = logging.getLogger(__name__)
@@ -56,11 +62,31 @@ ERRORS = {
         f"metadata must be a JSON object nested at most {MAX_METADATA_DEPTH} levels deep, "
         "with valid text only.",
     ),
+    "token_required": (
+        "REST 연동 토큰이 필요해요. Authorization: Bearer <토큰> 헤더로 보내 주세요.",
+        "A REST integration token is required: send it as Authorization: Bearer <token>.",
+    ),
+    "invalid_token": (
+        "REST 연동 토큰이 올바르지 않아요.",
+        "The REST integration token is not valid.",
+    ),
+    "not_your_conversation": (
+        "이 sender의 대화는 다른 연동이 시작해서 이 토큰으로는 쓸 수 없어요.",
+        "This sender's conversation was started by another integration; this token cannot "
+        "write into it.",
+    ),
 }
 
 
-def error_response(code: str, status: int = 400) -> HTTPResponse:
-    return bilingual_error(code, *ERRORS[code], status=status)
+COMPONENT = Bilingual("Rasa 서버(REST 채널)", "Rasa server (REST channel)")
+
+
+def error_response(
+    code: str, status: int = 400, headers: dict[str, str] | None = None
+) -> HTTPResponse:
+    answer = bilingual_error(code, *ERRORS[code], status=status)
+    answer.headers.update(headers or {})
+    return answer
 
 
 def _plain_json(value: Any, depth: int = 1) -> bool:
@@ -130,8 +156,25 @@ class ShopRestInput(RestInput):
     def __init__(self) -> None:
         self._queue: HandoffQueue | None = None
         self._limiter: RateLimiter | None = None
+        self._owners: RestOwners | None = None
         # The same file as the web service's, re-read when it changes.
         self._config = LiveConfig(config_path())
+        # Rasa makes its channels before it loads the model or listens: a refused start
+        # costs no time and takes no request.
+        if is_production():
+            self._refuse_unsafe_start()
+
+    def _refuse_unsafe_start(self) -> None:
+        try:
+            problems = production_problems(self._config.get().rest)
+        except HandoffConfigError as error:
+            problems = [
+                Bilingual(
+                    f"handoff.yml을 쓸 수 없어요: {error}", f"handoff.yml is unusable: {error}"
+                )
+            ]
+        if problems:
+            refuse_to_start(COMPONENT, problems)
 
     def _handoff_queue(self) -> HandoffQueue:
         # Made on first use: the Redis client must belong to the server's event loop.
@@ -139,21 +182,30 @@ class ShopRestInput(RestInput):
             self._queue = HandoffQueue(RedisSettings.from_environment().async_client())
         return self._queue
 
-    def _limits(self) -> RateLimits:
+    def _settings(self) -> HandoffConfig | None:
         try:
-            return self._config.get().rate_limits
+            return self._config.get()
         except HandoffConfigError as error:
-            # A missing or broken file must not take the channel down: the defaults.
-            logger.error("REST rate limits from defaults: %s", error)
-            return RateLimits()
+            # A missing or broken file must not take the channel down: the defaults
+            # (no integrations: only the demo's anonymous caller gets in).
+            logger.error("REST channel settings from defaults: %s", error)
+            return None
 
-    async def _retry_after(self, request: Request, sender: str) -> int | None:
+    async def _retry_after(
+        self, request: Request, sender: str, settings: HandoffConfig | None
+    ) -> int | None:
         if self._limiter is None:
             self._limiter = RateLimiter(self._handoff_queue().client, "rest")
-        limits = self._limits()
+        limits = settings.rate_limits if settings else RateLimits()
         return await self._limiter.retry_after(
             limits, limits.rest, ip=client_ip(request), conversation=sender
         )
+
+    async def _owner(self, sender: str, integration: str, settings: HandoffConfig | None) -> str:
+        if self._owners is None:
+            self._owners = RestOwners(self._handoff_queue().client)
+        retention = settings.retention if settings else RetentionSettings()
+        return await self._owners.owner(sender, integration, retention.seconds)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def relayed(message: UserMessage) -> Any:
@@ -168,10 +220,20 @@ class ShopRestInput(RestInput):
         async def validate(request: Request) -> HTTPResponse | None:
             if request.method != "POST":
                 return None
+            settings = self._settings()
+            token = bearer_token(request.headers.get("authorization"))
+            integration = caller(settings.rest if settings else RestSettings(), token)
+            if integration is None:
+                code = "token_required" if token is None else "invalid_token"
+                return error_response(code, 401, {"WWW-Authenticate": "Bearer"})
             body = checked_body(request)
             if isinstance(body, HTTPResponse):
                 return body
-            if (wait := await self._retry_after(request, body["sender"])) is not None:
+            # Before the rate limits: another integration's refused requests must not
+            # use up the owner's per-conversation allowance.
+            if await self._owner(body["sender"], integration, settings) != integration:
+                return error_response("not_your_conversation", 403)
+            if (wait := await self._retry_after(request, body["sender"], settings)) is not None:
                 return too_many_requests(wait)
             # The stock handler reads the checked body from here.
             request.parsed_json = body  # type: ignore[assignment]

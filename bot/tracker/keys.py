@@ -24,3 +24,9 @@ def lock_keys(sender_id: str, prefix: str = DEFAULT_PREFIX) -> list[str]:
     """The lock's tickets (sorted set) and its ticket counter."""
     base = f"{prefix}:lock:{sender_id}"
     return [f"{base}:tickets", f"{base}:next"]
+
+
+def rest_owner_key(sender_id: str, prefix: str = DEFAULT_PREFIX) -> str:
+    """Which REST integration started the conversation (handoff/rest_integrations.py):
+    only that one may write into it."""
+    return f"{prefix}:rest:owner:{sender_id}"

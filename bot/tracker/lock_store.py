@@ -39,6 +39,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.redis_limits import redis_limits
 from bot.tracker.keys import lock_keys
+from handoff.audit import masked_id
 
 FIRST_WAIT_SECONDS = 0.002
 LONGEST_WAIT_SECONDS = 0.05
@@ -129,8 +130,9 @@ class RedisTicketLockStore(LockStore):
             if serving == ticket:
                 return
             if serving == -1 or serving > ticket:
+                # Rasa logs the error: the conversation only as its digest.
                 raise LockError(
-                    f"Could not acquire lock for conversation_id '{conversation_id}': "
+                    f"Could not acquire lock for conversation {masked_id(conversation_id)}: "
                     "the ticket expired while waiting."
                 )
             await asyncio.sleep(wait)

@@ -53,7 +53,7 @@ from bot.in_progress import ACTIVE_KEY, MARK_IN_PROGRESS
 from bot.outbox import counter_key, stream_key
 from bot.redis_limits import redis_limits
 from bot.tracker.kept import DEFAULT_KEEP_TRACKERS, KeptTrackers
-from bot.tracker.keys import events_key, legacy_key, window_key
+from bot.tracker.keys import events_key, legacy_key, rest_owner_key, window_key
 from bot.tracker.window import DEFAULT_KEEP_TURNS, Cut, Window, next_cut
 
 logger = logging.getLogger(__name__)
@@ -202,8 +202,15 @@ class AppendOnlyRedisTrackerStore(TrackerStore):
                 self._write_cut(pipe, window_key, cut)
             version = uuid.uuid4().hex
             pipe.hset(window_key, "version", version)
-            # In progress again: no time to live, so never evicted (bot/in_progress.py).
-            keys = (events_key, window_key, stream_key(sender_id), counter_key(sender_id))
+            # In progress again: no time to live, so never evicted (bot/in_progress.py);
+            # nor is the REST owner, or another integration could take the conversation.
+            keys = (
+                events_key,
+                window_key,
+                stream_key(sender_id),
+                counter_key(sender_id),
+                rest_owner_key(sender_id),
+            )
             pipe.eval(MARK_IN_PROGRESS, len(keys) + 1, *keys, ACTIVE_KEY, time.time(), sender_id)
             results = await pipe.execute()
         broadcast = new_events[int(results[0]) :] if rewrites else new_events

@@ -41,6 +41,7 @@ from handoff.config import load_config
 from handoff.forget import AUDIT_KEY
 from handoff.queue import CLOSED, HandoffQueue
 from handoff.reading_scope import audit_read
+from handoff.rest_integrations import RestOwners
 from handoff.retention import RetentionSettings
 from handoff.tickets import EmlOutbox, create_ticket
 
@@ -77,6 +78,8 @@ async def _leave_traces(settings: RedisSettings, place: Place, who: str, address
     client = settings.async_client()
     store = AppendOnlyRedisTrackerStore(Domain.empty(), host=settings.host, port=settings.port)
     try:
+        # Claimed by a REST integration before its first message, as the channel does.
+        await RestOwners(client).owner(who, "helpdesk", RetentionSettings().seconds)
         tracker = DialogueStateTracker(who, [])
         tracker.update(ActionExecuted("action_listen"))
         tracker.update(UserUttered(f"주문 확인해 주세요, 제 이메일은 {address} 이에요"))

@@ -28,11 +28,12 @@ from bot.in_progress import ACTIVE_KEY
 from bot.outbox import KEEP_SECONDS, Outbox, counter_key, stream_key
 from bot.redis_limits import RedisLimits, eviction_problems, parse_redis_limits
 from bot.redis_server import RedisSettings
-from bot.tracker.keys import events_key, window_key
+from bot.tracker.keys import events_key, rest_owner_key, window_key
 from bot.tracker.lock_store import RedisTicketLockStore
 from bot.tracker.redis_store import AppendOnlyRedisTrackerStore
 from handoff.config import TicketConfig
 from handoff.queue import CLOSED, HandoffQueue, Outcome, conversation_key, held_key
+from handoff.rest_integrations import RestOwners
 from handoff.retention import (
     DAY_SECONDS,
     RetentionSettings,
@@ -101,7 +102,10 @@ def test_ended_conversations_tickets_and_handoff_records_expire(small_redis, tmp
 
     async def scenario(client: redis.asyncio.Redis) -> tuple[list[str], str]:
         store, queue, outbox = tracker_store(small_redis), HandoffQueue(client), Outbox(client)
+        owners = RestOwners(client)
         for sender in (ended, waiting, with_agent, back):
+            # Started over REST: the integration's claim comes before the first turn.
+            await owners.owner(sender, "helpdesk", SETTINGS.seconds)
             await say(store, sender, "주문 어디쯤 왔나요? where is my order")
             await outbox.append(sender, {"role": "bot", "text": "order 1234"})
         # ended: an agent had it and closed it; waiting: in the queue; with_agent: an
@@ -139,6 +143,7 @@ def test_ended_conversations_tickets_and_handoff_records_expire(small_redis, tmp
         window_key(ended),
         conversation_key(ended),
         held_key(ended),
+        rest_owner_key(ended),
         TICKET_KEY.format(id=ticket_id),
     ):
         assert ttl(small_redis, key) in about(days), key
@@ -146,7 +151,12 @@ def test_ended_conversations_tickets_and_handoff_records_expire(small_redis, tmp
         assert ttl(small_redis, key) in about(min(KEEP_SECONDS, days)), key
     # In progress: no time to live, so no volatile-* policy can evict them.
     for sender in (waiting, with_agent, back):
-        for key in (events_key(sender), window_key(sender), stream_key(sender)):
+        for key in (
+            events_key(sender),
+            window_key(sender),
+            stream_key(sender),
+            rest_owner_key(sender),
+        ):
             assert ttl(small_redis, key) == -1, key
     assert ttl(small_redis, conversation_key(with_agent)) == -1
     assert ttl(small_redis, held_key(with_agent)) == -1
