@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bot import background_validation, heap_freeze, speedups
+from bot import background_validation, heap_freeze, log_masking, speedups
 from bot.api_auth import TOKEN_ENV, rasa_arguments
 from bot.nlu.ko_en_tokenizer import kiwi
 from bot.nlu.sentence_encoder import USE_MULTILINGUAL, load_encoder
@@ -38,6 +38,7 @@ def main() -> None:
         sys.exit(NO_SECRET)
     speedups.install()
     background_validation.install()
+    log_masking.install()
     kiwi().tokenize("안녕하세요")
     # With the default config (one BLAS thread per call); a config with other settings
     # loads its own.

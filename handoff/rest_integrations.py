@@ -28,6 +28,10 @@ from handoff.passwords import token_sha256, verify_token
 
 # The caller without a token, in the demo only; no configured integration may take it.
 ANONYMOUS = "anonymous"
+# The owner of every widget conversation (bot/channels/widget.py claims it on each
+# turn), so no REST caller writes into one by its raw id; no integration may take it.
+WIDGET = "widget"
+RESERVED = (ANONYMOUS, WIDGET)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,99}$")
 
@@ -51,10 +55,10 @@ def _integration(value: Any, where: str) -> RestIntegration:
     if unknown := sorted(str(key) for key in value if key not in known):
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {sorted(known)}")
     name, token_env = value.get("name"), value.get("token_env")
-    if not isinstance(name, str) or not _NAME.match(name) or name == ANONYMOUS:
+    if not isinstance(name, str) or not _NAME.match(name) or name in RESERVED:
         raise ValueError(
             f"{where}.name: must be 1 to 40 lowercase letters, digits, - or _ "
-            f"(not {ANONYMOUS!r}), got {name!r}"
+            f"(not {' or '.join(map(repr, RESERVED))}), got {name!r}"
         )
     if not isinstance(token_env, str) or not _ENV_NAME.match(token_env):
         raise ValueError(

@@ -14,7 +14,7 @@ from websockets.exceptions import InvalidStatusCode
 from bot.api_auth import bearer_headers, mint
 from shop.identity import sign_customer_token
 from tests.conftest import TOKEN_SECRET, RunningBot
-from tests.http import post_json
+from tests.http import post_json, send_json
 from tests.widget_client import WidgetClient, messages
 
 
@@ -194,3 +194,40 @@ def test_only_the_web_service_may_ask_the_rasa_server_for_a_widget_turn(bot: Run
         await page.close()
 
     asyncio.run(replayed())
+
+
+def test_rest_callers_cannot_write_into_a_widget_conversation(bot: RunningBot) -> None:
+    """A widget conversation belongs to the widget: its raw id (seen in the inbox or the
+    console, or guessed) is no way in over REST, and a REST conversation's sender is no
+    widget session."""
+
+    async def talked() -> str:
+        page = client(bot)
+        await page.connect(language="en")
+        await page.say("hello")
+        await page.message("bot")
+        await page.close()
+        return page.session_id
+
+    session = asyncio.run(talked())
+    rest = f"{bot.rasa_url}/webhooks/rest/webhook"
+    status, refusal = bot.post(rest, {"sender": session, "message": "cancel my order"})
+    assert status == 403 and refusal["message"]["ko"] and refusal["message"]["en"], refusal
+
+    # The REST caller's words went nowhere: the conversation holds the widget's only.
+    status, tracker = send_json(
+        "GET",
+        f"{bot.rasa_url}/conversations/{session}/tracker",
+        raw=b"",
+        headers=bearer_headers(bot.stack.rasa_api_token),
+    )
+    assert status == 200, tracker
+    texts = [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
+    assert texts == ["hello"], texts
+
+    sender = "rest-conversation-0001"
+    assert bot.post(rest, {"sender": sender, "message": "hi"})[0] == 200
+    url = f"{bot.rasa_url}/webhooks/widget/turn"
+    body = {"session_id": sender, "message": "hello", "metadata": {"language": "en"}}
+    status, refusal = post_json(url, body, headers=bearer_headers(bot.stack.rasa_api_token))
+    assert status == 403 and refusal["message"]["ko"] and refusal["message"]["en"], refusal

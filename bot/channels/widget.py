@@ -26,6 +26,9 @@ from bot import api_auth
 from bot.channels.json_requests import bilingual_error, json_object, unauthorised
 from bot.outbox import Outbox
 from bot.redis_server import RedisSettings
+from handoff.config import HandoffConfigError, LiveConfig, config_path
+from handoff.rest_integrations import WIDGET, RestOwners
+from handoff.retention import RetentionSettings
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_MESSAGE_CHARS = 1000
@@ -45,14 +48,33 @@ class WidgetInput(InputChannel):
 
     def __init__(self, secret: str | None) -> None:
         self.secret = secret
+        self._client: redis.asyncio.Redis | None = None
         self._outbox: Outbox | None = None
+        self._owners: RestOwners | None = None
+        # The same file as the web service's, re-read when it changes (retention days).
+        self._config = LiveConfig(config_path())
+
+    def _redis(self) -> redis.asyncio.Redis:
+        # Made on first use: the Redis client must belong to the server's event loop.
+        if self._client is None:
+            self._client = RedisSettings.from_environment().async_client()
+        return self._client
 
     def _store(self) -> Outbox:
-        # Made on first use: the Redis client must belong to the server's event loop.
         if self._outbox is None:
-            client: redis.asyncio.Redis = RedisSettings.from_environment().async_client()
-            self._outbox = Outbox(client)
+            self._outbox = Outbox(self._redis())
         return self._outbox
+
+    async def _claimed(self, session_id: str) -> bool:
+        """Whether the conversation is the widget's: claimed for it on its first turn, so
+        that no REST caller writes into it by its raw id (bot/channels/rest.py)."""
+        if self._owners is None:
+            self._owners = RestOwners(self._redis())
+        try:
+            keep = self._config.get().retention.seconds
+        except HandoffConfigError:
+            keep = RetentionSettings().seconds
+        return await self._owners.owner(session_id, WIDGET, keep) == WIDGET
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint("widget_webhook", __name__)
@@ -83,6 +105,13 @@ class WidgetInput(InputChannel):
                     "bad_message",
                     f"message는 {MAX_MESSAGE_CHARS}자 이하의 문자열이어야 해요.",
                     f"message must be a string of at most {MAX_MESSAGE_CHARS} characters.",
+                )
+            if not await self._claimed(session_id):
+                return bilingual_error(
+                    "not_a_widget_conversation",
+                    "이 session_id의 대화는 위젯 대화가 아니에요.",
+                    "This session_id's conversation is not a widget conversation.",
+                    status=403,
                 )
             collector = CollectingOutputChannel()
             await on_new_message(
