@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,43 @@ INTEGRATIONS = {
         TestIntegration("shopapp", "EVA_TEST_REST_TOKEN_SHOPAPP", "shopapp-" + "s" * 40),
     )
 }
+
+
+def agent_entry(
+    agent_id: str,
+    password: str,
+    token: str | None = None,
+    roles: tuple[str, ...] = ("agent",),
+    teams: tuple[str, ...] = ("ko",),
+) -> dict[str, Any]:
+    """One handoff.yml agent, named by its id."""
+    entry: dict[str, Any] = {
+        "id": agent_id,
+        "name": agent_id,
+        "teams": list(teams),
+        "roles": list(roles),
+        "password_hash": hash_password(password),
+    }
+    if token is not None:
+        entry["api_token_sha256"] = token_sha256(token)
+    return entry
+
+
+def write_handoff_config(
+    path: Path,
+    agents: list[dict[str, Any]],
+    edit: Callable[[dict[str, Any]], None] | None = None,
+) -> Path:
+    """The shipped handoff.yml with only these agents and tickets written beside `path`,
+    changed further by `edit`, written to `path`: for the tests that run the web service
+    alone with agents of their own."""
+    document = yaml.safe_load((PROJECT_DIR / "handoff.yml").read_text(encoding="utf-8"))
+    document["agents"] = agents
+    document["tickets"]["outbox"] = str(path.parent / "outbox")
+    if edit is not None:
+        edit(document)
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 class HandoffTestConfig:

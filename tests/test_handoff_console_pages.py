@@ -13,17 +13,17 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE, SESSION_SECONDS
 from handoff.console import LANG_COOKIE, LOGIN_FAILED, NOT_AN_AGENT, STRINGS
 from handoff.passwords import hash_password
 from handoff.queue import HandoffQueue
 from handoff.web_security import csrf_token
+from tests.handoff_setup import write_handoff_config
 from tests.redis_keys import delete_keys
 from tests.web_client import Answer, request
 from tests.web_service import web_service
@@ -70,9 +70,8 @@ class ConsoleServer:
 
 
 def _config(path: Path) -> None:
-    document = yaml.safe_load((PROJECT_DIR / "handoff.yml").read_text(encoding="utf-8"))
     password_hash = hash_password(PASSWORD)
-    document["agents"] = [
+    agents: list[dict[str, Any]] = [
         {
             "id": AGENT_ID,
             "name": AGENT_NAME,
@@ -88,8 +87,7 @@ def _config(path: Path) -> None:
             "password_hash": password_hash,
         },
     ]
-    document["tickets"]["outbox"] = str(path.parent / "outbox")
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    write_handoff_config(path, agents)
 
 
 def _clear(settings: RedisSettings) -> None:

@@ -31,6 +31,7 @@ from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password
 from handoff.web_security import csrf_token
+from tests.handoff_setup import write_handoff_config
 from tests.web_client import Answer, request
 from tests.web_service import web_service
 
@@ -560,9 +561,8 @@ class EditorServer:
 
 
 def _handoff_config(path: Path) -> None:
-    document = yaml.safe_load((PROJECT_DIR / "handoff.yml").read_text(encoding="utf-8"))
     password_hash = hash_password(PASSWORD)
-    document["agents"] = [
+    agents = [
         {"id": "ed", "name": "Ed <i>Itor</i>", "roles": ["editor"], "password_hash": password_hash},
         {
             "id": "ag",
@@ -572,8 +572,7 @@ def _handoff_config(path: Path) -> None:
             "password_hash": password_hash,
         },
     ]
-    document["tickets"]["outbox"] = str(path.parent / "outbox")
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    write_handoff_config(path, agents)
 
 
 @pytest.fixture(scope="module")

@@ -28,18 +28,32 @@ def web_service(settings: RedisSettings, run_dir: Path, extra_env: dict[str, str
         "RASA_URL": f"http://127.0.0.1:{free_port()}",
         **extra_env,
     }
-    log = run_dir / "web.log"
+    with served(
+        [sys.executable, "-m", "handoff"],
+        env,
+        run_dir / "web.log",
+        f"http://127.0.0.1:{port}/health",
+    ):
+        yield port
+
+
+@contextmanager
+def served(
+    command: list[str],
+    env: dict[str, str],
+    log: Path,
+    health_url: str,
+    start_seconds: float = START_SECONDS,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Runs one server process, logging to `log`, from the moment `health_url` answers
+    until the block ends; then stops it (killed if it will not stop)."""
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "handoff"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
+            command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
         )
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/health", process, log, START_SECONDS)
-        yield port
+        wait_for_http(health_url, process, log, start_seconds)
+        yield process
     finally:
         process.terminate()
         try:

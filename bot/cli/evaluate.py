@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -133,16 +134,36 @@ def _both_splits(scores: list[LanguageScore], independent: list[LanguageScore]) 
         "| confident-wrong by intent |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for split, rows in (("held-out", scores), ("independent", independent)):
-        lines += [
-            f"| {split} | {LANGUAGE_NAMES[s.language]} ({s.language}) | {s.examples} "
-            f"| {_percent(s.intent_accuracy)} | {_percent(s.full_accuracy)} "
-            f"| {_percent(s.faq_accuracy)} | {_optional_percent(s.oos_recall)} "
-            f"| {_optional_percent(s.oos_declined)} | {_percent(s.confident_wrong_rate)} "
-            f"| {_percent(s.confident_wrong_intent_rate)} |"
-            for s in rows
-        ]
+    lines += _table_rows(
+        scores,
+        independent,
+        lambda s: [
+            str(s.examples),
+            _percent(s.intent_accuracy),
+            _percent(s.full_accuracy),
+            _percent(s.faq_accuracy),
+            _optional_percent(s.oos_recall),
+            _optional_percent(s.oos_declined),
+            _percent(s.confident_wrong_rate),
+            _percent(s.confident_wrong_intent_rate),
+        ],
+    )
     return lines + _outcome_table(scores, independent)
+
+
+def _table_rows(
+    scores: list[LanguageScore],
+    independent: list[LanguageScore],
+    cells: Callable[[LanguageScore], list[str] | None],
+) -> list[str]:
+    """One row per split and language: its name, then `cells` (no row for None)."""
+    lines = []
+    for split, rows in (("held-out", scores), ("independent", independent)):
+        for s in rows:
+            if (values := cells(s)) is not None:
+                name = f"{LANGUAGE_NAMES[s.language]} ({s.language})"
+                lines.append(f"| {split} | {name} | " + " | ".join(values) + " |")
+    return lines
 
 
 def _outcome_table(scores: list[LanguageScore], independent: list[LanguageScore]) -> list[str]:
@@ -158,15 +179,13 @@ def _outcome_table(scores: list[LanguageScore], independent: list[LanguageScore]
         "offered | no answer | wrong answer |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for split, rows in (("held-out", scores), ("independent", independent)):
-        lines += [
-            f"| {split} | {LANGUAGE_NAMES[s.language]} ({s.language}) | "
-            + " | ".join(_percent(s.outcomes[key] / s.examples) for key in OUTCOMES)
-            + " |"
-            for s in rows
-            if s.outcomes
-        ]
-    return lines
+    return lines + _table_rows(
+        scores,
+        independent,
+        lambda s: (
+            [_percent(s.outcomes[key] / s.examples) for key in OUTCOMES] if s.outcomes else None
+        ),
+    )
 
 
 def _independent_details(s: LanguageScore) -> list[str]:

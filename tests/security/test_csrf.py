@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 from websockets.client import connect as websocket_connect
 from websockets.exceptions import InvalidStatusCode
 
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
-from handoff.passwords import hash_password, token_sha256
 from handoff.web_security import CSRF_REFUSED
+from tests.handoff_setup import agent_entry, write_handoff_config
 from tests.web_client import Answer, request
 from tests.web_service import web_service
 
@@ -39,19 +37,7 @@ DISMISS = "/api/editor/items/0123456789abcdef0123/dismiss"
 
 
 def _write_config(path: Path) -> None:
-    document = yaml.safe_load((PROJECT_DIR / "handoff.yml").read_text(encoding="utf-8"))
-    document["agents"] = [
-        {
-            "id": "kim",
-            "name": "kim",
-            "teams": ["ko"],
-            "roles": ["agent", "editor"],
-            "password_hash": hash_password(PASSWORD),
-            "api_token_sha256": token_sha256(TOKEN),
-        }
-    ]
-    document["tickets"]["outbox"] = str(path.parent / "outbox")
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    write_handoff_config(path, [agent_entry("kim", PASSWORD, TOKEN, ("agent", "editor"))])
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password
 from handoff.web_security import csrf_token
+from tests.handoff_setup import write_handoff_config
 from tests.web_client import Answer, request
 from tests.web_service import web_service
 
@@ -33,13 +32,8 @@ PAGES = ("/", "/agent/login", "/editor/login", "/no-such-page")
 def _start(
     redis_settings: RedisSettings, run_dir: Path, db_offset: int, env: dict[str, str]
 ) -> Iterator[int]:
-    document = yaml.safe_load((PROJECT_DIR / "handoff.yml").read_text(encoding="utf-8"))
-    document["agents"] = [
-        {"id": "kim", "name": "kim", "teams": ["ko"], "password_hash": hash_password(PASSWORD)}
-    ]
-    document["tickets"]["outbox"] = str(run_dir / "outbox")
-    config = run_dir / "handoff.yml"
-    config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    agent = {"id": "kim", "name": "kim", "teams": ["ko"], "password_hash": hash_password(PASSWORD)}
+    config = write_handoff_config(run_dir / "handoff.yml", [agent])
     settings = dataclasses.replace(redis_settings, db=(redis_settings.db + db_offset) % 16)
     with web_service(settings, run_dir, {"HANDOFF_CONFIG": str(config), **env}) as port:
         yield port

@@ -21,16 +21,15 @@ import random
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
 from bot.inbox.capture import Candidate
 from bot.inbox.store import InboxStore
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
-from handoff.passwords import hash_password, token_sha256
+from tests.handoff_setup import agent_entry, write_handoff_config
 from tests.web_client import request
 from tests.web_service import web_service
 
@@ -67,23 +66,14 @@ def service(
     redis_settings: RedisSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
     run_dir = tmp_path_factory.mktemp("malformed")
-    document = yaml.safe_load((PROJECT_DIR / "handoff.yml").read_text(encoding="utf-8"))
-    document["agents"] = [
-        {
-            "id": "kim",
-            "name": "kim",
-            "teams": ["ko"],
-            "roles": ["agent", "editor"],
-            "password_hash": hash_password(PASSWORD),
-            "api_token_sha256": token_sha256(TOKEN),
-        }
-    ]
-    document["tickets"]["outbox"] = str(run_dir / "outbox")
-    # Every malformed body goes to the same conversation: a 429 would stop the test
-    # before the parser is reached.
-    document["rate_limits"]["api"]["per_conversation"] = 10 * PER_SURFACE
-    config = run_dir / "handoff.yml"
-    config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+    def more_calls(document: dict[str, Any]) -> None:
+        # Every malformed body goes to the same conversation: a 429 would stop the test
+        # before the parser is reached.
+        document["rate_limits"]["api"]["per_conversation"] = 10 * PER_SURFACE
+
+    kim = agent_entry("kim", PASSWORD, TOKEN, ("agent", "editor"))
+    config = write_handoff_config(run_dir / "handoff.yml", [kim], more_calls)
     settings = dataclasses.replace(redis_settings, db=(redis_settings.db + DB_OFFSET) % 16)
     settings.client().flushdb()
     item = _record_inbox_item(settings)

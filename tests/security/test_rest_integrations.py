@@ -10,7 +10,6 @@ started with EVA_ENV=production as a deployment would start it.
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +19,13 @@ import pytest
 
 from bot.production import REFUSED_EXIT_STATUS
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR, Stack, StackConfig, free_port, wait_for_http
+from bot.stack import Stack, StackConfig, free_port
 from bot.tracker.keys import events_key
 from tests.conftest import RunningBot
 from tests.handoff_setup import INTEGRATIONS, HandoffTestConfig
 from tests.http import post_json
 from tests.security.test_production import GOOD_SECRET, clean_environment, start
+from tests.web_service import served
 
 HELPDESK, SHOPAPP = INTEGRATIONS["helpdesk"], INTEGRATIONS["shopapp"]
 START_SECONDS = 300.0
@@ -107,6 +107,7 @@ def production_rasa_env(config: HandoffTestConfig, redis: RedisSettings) -> dict
         # No action server: the checks under test answer before any action runs.
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}/webhook",
         ACTION_SERVER_SECRET=GOOD_SECRET,
+        RASA_API_TOKEN=GOOD_SECRET,
         **redis.environment(),
         **{integration.token_env: integration.token for integration in INTEGRATIONS.values()},
     )
@@ -126,26 +127,15 @@ def production_rasa(
 ) -> Iterator[str]:
     """The Rasa server alone, started with EVA_ENV=production and good tokens; its URL."""
     stack = Stack(StackConfig(model=model_path, run_dir=tmp_path, rasa_port=free_port()))
-    log = tmp_path / "rasa.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            stack.rasa_command(),
-            cwd=PROJECT_DIR,
-            env=production_rasa_env(production_config, redis_settings),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = stack.config.rasa_url
-        wait_for_http(f"{url}/webhooks/rest/", process, log, START_SECONDS)
+    url = stack.config.rasa_url
+    with served(
+        stack.rasa_command(),
+        production_rasa_env(production_config, redis_settings),
+        tmp_path / "rasa.log",
+        f"{url}/webhooks/rest/",
+        START_SECONDS,
+    ):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_production_refuses_callers_without_a_token(production_rasa: str) -> None:

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.redis_server import RedisSettings
-from bot.stack import PROJECT_DIR
 from handoff.auth import SESSION_COOKIE
 from handoff.passwords import hash_password
 from handoff.signin_throttle import KEY_PREFIX, TOO_MANY
+from tests.handoff_setup import write_handoff_config
 from tests.redis_keys import delete_keys
 from tests.web_client import Answer, request
 from tests.web_service import web_service
@@ -34,15 +33,12 @@ DB_OFFSET = 10
 
 
 def _write_config(path: Path) -> None:
-    document = yaml.safe_load((PROJECT_DIR / "handoff.yml").read_text(encoding="utf-8"))
     password_hash = hash_password(PASSWORD)
-    document["agents"] = [
+    agents = [
         {"id": agent, "name": agent, "teams": ["ko"], "password_hash": password_hash}
         for agent in AGENTS
     ]
-    document["signin"] = LIMITS
-    document["tickets"]["outbox"] = str(path.parent / "outbox")
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    write_handoff_config(path, agents, lambda document: document.update(signin=LIMITS))
 
 
 @dataclass(frozen=True)
