@@ -18,10 +18,10 @@ FLOOR = 0.90
 # With the logistic regression over the sparse features and the sentence encoder
 # (bot/nlu/linear_intent_classifier.py, docs/nlu-encoder.md), its calibrated thresholds,
 # and the training data in shoppers' styles and the public out-of-scope negatives
-# (data/nlu/*/shopper_styles.yml, out_of_scope_public.yml): 88.1 % (ko) and 87.3 % (en)
-# intent accuracy (84.1 / 80.9 % before that data; DIET: 80.3 / 81.7 % with the encoder,
-# 78.8 / 77.7 % before it), FAQ entry accuracy 90.5 % / 70.9 %, out-of-scope recall
-# 89.7 % / 97.9 %, confident-wrong 1.9 % / 1.3 % (2.2 % / 1.9 % by the intent's
+# (data/nlu/*/shopper_styles.yml, out_of_scope_public.yml, more FAQ questions): 88.4 %
+# (ko) and 88.6 % (en) intent accuracy (84.1 / 80.9 % before that data; DIET: 80.3 /
+# 81.7 % with the encoder, 78.8 / 77.7 % before it), FAQ entry accuracy 90.5 % / 78.6 %,
+# out-of-scope recall 90.3 % / 97.9 %, confident-wrong 1.9 % / 1.3 % (2.2 % / 1.6 % by the intent's
 # confidence alone) (docs/nlu-report.md, 2026-12-08). A message the bot answers with
 # "Did you mean ...?" counts as missed here. The floors sit about four points under
 # those numbers, as the split's floor sits under its 95-97 %: the same data trained on
@@ -30,7 +30,7 @@ FLOOR = 0.90
 # every improvement; intent accuracy to 0.90 once the model gets there.
 INDEPENDENT_FLOORS = {
     "ko": {"intent_accuracy": 0.84, "faq_accuracy": 0.86, "oos_recall": 0.85},
-    "en": {"intent_accuracy": 0.83, "faq_accuracy": 0.66, "oos_recall": 0.93},
+    "en": {"intent_accuracy": 0.84, "faq_accuracy": 0.74, "oos_recall": 0.93},
 }
 # Wrong answers at confidence >= 0.8 among all messages: issue #20's target is 2 %,
 # met; the ceilings leave room for two or three borderline messages.
