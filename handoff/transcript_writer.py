@@ -66,6 +66,7 @@ class TranscriptWriter:
         self._writers: dict[str, asyncio.Task[None]] = {}
         # Conversations queued to while their writer was finishing: it must look again.
         self._again: set[str] = set()
+        self._closed = False
 
     async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Queue events for the tracker; they are written soon, in the order queued."""
@@ -88,10 +89,19 @@ class TranscriptWriter:
                 await asyncio.wait_for(asyncio.shield(writer), timeout)
 
     async def close(self) -> None:
-        for writer in self._writers.values():
+        """Stop writing; what is still queued stays in Redis for the next process. Returns
+        once every writer has let go of its lease: a writer that was asked to look again
+        must not start anew (holding the lease, it kept the next process out)."""
+        self._closed = True
+        self._again.clear()
+        writers = list(self._writers.values())
+        for writer in writers:
             writer.cancel()
+        await asyncio.gather(*writers, return_exceptions=True)
 
     def _wake(self, conversation_id: str) -> None:
+        if self._closed:
+            return
         writer = self._writers.get(conversation_id)
         if writer is None or writer.done():
             self._writers[conversation_id] = asyncio.create_task(self._write(conversation_id))

@@ -12,7 +12,7 @@ import uuid
 from bot.redis_server import RedisSettings
 from bot.stack import free_port
 from handoff.rasa_api import RasaApi
-from handoff.transcript_writer import PENDING, TranscriptWriter
+from handoff.transcript_writer import PENDING, TranscriptWriter, lease_key
 from tests.conftest import RunningBot
 
 
@@ -43,8 +43,11 @@ def test_queued_lines_wait_out_a_rasa_outage_and_land_in_order(
             assert conversation_id in await client.smembers(PENDING)
             assert await client.llen(f"{PENDING}:{conversation_id}") == len(lines)
             await unlucky.close()
-            # The lease of the stopped writer lapses with it; a new process takes over.
-            await client.delete(f"{PENDING}:{conversation_id}:writer")
+            # A stopped writer has let go of its lease, and started no new writer (one
+            # asked to look again used to, holding the lease and keeping the next out).
+            assert not await client.exists(lease_key(conversation_id))
+            await asyncio.sleep(0.5)
+            assert not await client.exists(lease_key(conversation_id))
 
             writer = TranscriptWriter(client, rasa)
             await writer.resume()
