@@ -89,15 +89,13 @@ class TranscriptWriter:
                 await asyncio.wait_for(asyncio.shield(writer), timeout)
 
     async def close(self) -> None:
-        """Stop writing; what is still queued stays in Redis for the next process. Returns
-        once every writer has let go of its lease: a writer that was asked to look again
-        must not start anew (holding the lease, it kept the next process out)."""
+        """Stop writing; what is still queued stays in Redis for the next process. Each
+        writer lets go of its lease as it stops, and none starts anew: one that was asked
+        to look again used to, holding the lease and keeping the next process out."""
         self._closed = True
         self._again.clear()
-        writers = list(self._writers.values())
-        for writer in writers:
+        for writer in self._writers.values():
             writer.cancel()
-        await asyncio.gather(*writers, return_exceptions=True)
 
     def _wake(self, conversation_id: str) -> None:
         if self._closed:
@@ -128,7 +126,10 @@ class TranscriptWriter:
     async def _drain(self, conversation_id: str, lease: str, holder: str) -> None:
         key = pending_key(conversation_id)
         delay = RETRY_FIRST_SECONDS
-        while (entry := await self.client.lindex(key, 0)) is not None:
+        # Closed, it stops at the next entry: a cancel that lands while aiohttp waits on a
+        # connection can come back as its timeout (a RasaUnavailable here), not as a
+        # cancel, and the loop would go on retrying for ever.
+        while not self._closed and (entry := await self.client.lindex(key, 0)) is not None:
             try:
                 await self.rasa.append_events(conversation_id, json.loads(entry))
             except RasaUnavailable as error:

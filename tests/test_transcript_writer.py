@@ -43,10 +43,14 @@ def test_queued_lines_wait_out_a_rasa_outage_and_land_in_order(
             assert conversation_id in await client.smembers(PENDING)
             assert await client.llen(f"{PENDING}:{conversation_id}") == len(lines)
             await unlucky.close()
-            # A stopped writer has let go of its lease, and started no new writer (one
-            # asked to look again used to, holding the lease and keeping the next out).
+            # A stopped writer lets go of its lease, and starts no new writer (one asked
+            # to look again used to, holding the lease and keeping the next process out).
+            for _ in range(100):
+                await asyncio.sleep(0.1)
+                if not await client.exists(lease_key(conversation_id)):
+                    break
             assert not await client.exists(lease_key(conversation_id))
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1.5)
             assert not await client.exists(lease_key(conversation_id))
 
             writer = TranscriptWriter(client, rasa)
